@@ -1,0 +1,118 @@
+"""Trend charts (plotly), in the same event-type colours as the map."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from borderwatch.schema import EVENT_COLOURS, OTHER_COLOUR, colour_for
+
+FREQ = {"week": "W-MON", "month": "MS"}
+LAYOUT = dict(template="plotly_white", margin=dict(l=10, r=10, t=50, b=10),
+              font=dict(size=14), legend=dict(orientation="h", y=-0.15))
+
+
+def _type_order(types: pd.Index | list[str]) -> list[str]:
+    known = [t for t in EVENT_COLOURS if t in set(types)]
+    return known + sorted(set(types) - set(EVENT_COLOURS))
+
+
+def period_index(dates: pd.Series, period: str) -> pd.Series:
+    """The first day of the week (Monday) or month each date falls in."""
+    if period == "week":
+        return (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.normalize()
+    return dates.dt.to_period("M").dt.start_time
+
+
+def incidents_over_time(df: pd.DataFrame, period: str = "month") -> pd.DataFrame:
+    """Counts per period (rows, every period in range) and event type (columns)."""
+    if df.empty:
+        return pd.DataFrame()
+    counts = (df.assign(period=period_index(df["event_date"], period))
+              .groupby(["period", "event_type"], observed=True).size().unstack(fill_value=0))
+    full = pd.date_range(counts.index.min(), counts.index.max(), freq=FREQ[period])
+    return counts.reindex(full, fill_value=0)[_type_order(counts.columns)]
+
+
+def fatalities_over_time(df: pd.DataFrame, period: str = "month") -> pd.Series:
+    if df.empty:
+        return pd.Series(dtype="int64")
+    s = (df.assign(period=period_index(df["event_date"], period))
+         .groupby("period")["fatalities"].sum(min_count=0).astype("int64"))
+    full = pd.date_range(s.index.min(), s.index.max(), freq=FREQ[period])
+    return s.reindex(full, fill_value=0)
+
+
+def top_actors(df: pd.DataFrame, n: int = 10) -> pd.Series:
+    """Incidents per actor, counting either side once per incident."""
+    both = pd.concat([df[["event_id", "actor1"]].rename(columns={"actor1": "actor"}),
+                      df[["event_id", "actor2"]].rename(columns={"actor2": "actor"})])
+    both = both.dropna().drop_duplicates()
+    return both["actor"].value_counts().head(n)
+
+
+def top_provinces(df: pd.DataFrame, n: int = 10) -> pd.Series:
+    label = df["admin1"].fillna("(unknown)") + ", " + df["country"].fillna("?")
+    return label.value_counts().head(n)
+
+
+def _empty(title: str) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(title=title, **LAYOUT)
+    fig.add_annotation(text="No incidents match the filters", showarrow=False,
+                       x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=16))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def timeline_figure(df: pd.DataFrame, period: str = "month") -> go.Figure:
+    title = f"Incidents per {period}, by event type"
+    counts = incidents_over_time(df, period)
+    if counts.empty:
+        return _empty(title)
+    fig = go.Figure()
+    for t in counts.columns:
+        fig.add_bar(x=counts.index, y=counts[t], name=html.escape(str(t)),
+                    marker_color=colour_for(str(t)),
+                    hovertemplate="%{x|%d %b %Y}: %{y}<extra>%{fullData.name}</extra>")
+    fig.update_layout(barmode="stack", title=title, yaxis_title="Incidents",
+                      legend_traceorder="normal", **LAYOUT)
+    fig.update_yaxes(tickformat=",d", rangemode="tozero")
+    return fig
+
+
+def fatalities_figure(df: pd.DataFrame, period: str = "month") -> go.Figure:
+    title = f"Reported fatalities per {period}"
+    s = fatalities_over_time(df, period)
+    if s.empty:
+        return _empty(title)
+    fig = go.Figure(go.Bar(x=s.index, y=s.values, marker_color="#444",
+                           hovertemplate="%{x|%d %b %Y}: %{y}<extra></extra>"))
+    fig.update_layout(title=title, yaxis_title="Fatalities", **LAYOUT)
+    fig.update_yaxes(tickformat=",d", rangemode="tozero")
+    return fig
+
+
+def _hbar(s: pd.Series, title: str, colour: str) -> go.Figure:
+    if s.empty:
+        return _empty(title)
+    s = s.iloc[::-1]
+    # plotly reads a few HTML tags in labels: escape, so file contents show as typed.
+    labels = [html.escape(str(v)) for v in s.index]
+    fig = go.Figure(go.Bar(x=s.values, y=labels, orientation="h",
+                           marker_color=colour, hovertemplate="%{y}: %{x}<extra></extra>"))
+    fig.update_xaxes(tickformat=",d")
+    fig.update_layout(title=title, xaxis_title="Incidents",
+                      height=max(300, 60 + 32 * len(s)), **LAYOUT)
+    return fig
+
+
+def actors_figure(df: pd.DataFrame, n: int = 10) -> go.Figure:
+    return _hbar(top_actors(df, n), f"Top {n} actors (either side)", OTHER_COLOUR)
+
+
+def provinces_figure(df: pd.DataFrame, n: int = 10) -> go.Figure:
+    return _hbar(top_provinces(df, n), f"Top {n} provinces", "#0072B2")

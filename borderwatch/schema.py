@@ -1,0 +1,93 @@
+"""Incident columns, types and vocabularies, defined once (ACLED-aligned).
+
+Column names follow ACLED where ACLED has one (``event_date``, ``time_precision``,
+``event_type``, ``sub_event_type``, ``actor1``, ``actor2``, ``admin1``, ``admin2``,
+``geo_precision``, ...), so an analyst who knows ACLED knows this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    kind: str  # "str", "date", "int", "float"
+    required: bool
+    description: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("event_id", "ID", "str", True, "Unique, stable identifier of the incident."),
+    Column("event_date", "Date", "date", True, "Date of the incident, ISO 8601 (YYYY-MM-DD)."),
+    Column(
+        "time_precision", "Date precision", "int", True,
+        "1 = exact day; 2 = the week is known; 3 = only the month (or a longer period) is "
+        "known, and event_date is the first day of that period.",
+    ),
+    Column("event_type", "Event type", "str", True, "ACLED event type (see EVENT_TYPES)."),
+    Column("sub_event_type", "Sub-event type", "str", False, "ACLED sub-event type."),
+    Column("actor1", "Actor 1", "str", True, "The actor that initiated the event."),
+    Column("actor2", "Actor 2", "str", False, "The other side, if any."),
+    Column("country", "Country", "str", True, "Country where the event took place."),
+    Column("admin1", "Province", "str", False, "First-level division (province, region)."),
+    Column("admin2", "District", "str", False, "Second-level division (district)."),
+    Column("location", "Location", "str", False, "Named place."),
+    Column("latitude", "Latitude", "float", True, "WGS 84 decimal degrees."),
+    Column("longitude", "Longitude", "float", True, "WGS 84 decimal degrees."),
+    Column(
+        "geo_precision", "Location precision", "int", True,
+        "1 = the town or exact place; 2 = near the place, or only the district is known "
+        "(coordinates of the district centre); 3 = only the province or a larger region "
+        "is known (coordinates of a representative point).",
+    ),
+    Column("fatalities", "Fatalities", "int", False,
+           "Reported deaths; blank when no reliable figure exists."),
+    Column("source", "Source", "str", True, "Who reported it (outlet, report, dataset)."),
+    Column("notes", "Notes", "str", False, "What happened, in plain words."),
+)
+
+COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
+LABELS: dict[str, str] = {c.name: c.label for c in COLUMNS}
+TEXT_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind == "str")
+
+# ACLED event types and their sub-event types (ACLED codebook, 2023 edition).
+EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    "Battles": ("Armed clash", "Government regains territory",
+                "Non-state actor overtakes territory"),
+    "Explosions/Remote violence": ("Air/drone strike", "Suicide bomb",
+                                   "Shelling/artillery/missile attack",
+                                   "Remote explosive/landmine/IED", "Grenade",
+                                   "Chemical weapon"),
+    "Violence against civilians": ("Attack", "Abduction/forced disappearance",
+                                   "Sexual violence"),
+    "Protests": ("Peaceful protest", "Protest with intervention",
+                 "Excessive force against protesters"),
+    "Riots": ("Violent demonstration", "Mob violence"),
+    "Strategic developments": ("Agreement", "Arrests", "Change to group/activity",
+                               "Disrupted weapons use", "Headquarters or base established",
+                               "Looting/property destruction",
+                               "Non-violent transfer of territory", "Other"),
+}
+
+# Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
+EVENT_COLOURS: dict[str, str] = {
+    "Battles": "#D55E00",
+    "Explosions/Remote violence": "#0072B2",
+    "Violence against civilians": "#CC79A7",
+    "Protests": "#009E73",
+    "Riots": "#E69F00",
+    "Strategic developments": "#56B4E9",
+}
+OTHER_COLOUR = "#777777"
+
+GEO_PRECISION = {1: "exact place", 2: "near place / district", 3: "province or region"}
+TIME_PRECISION = {1: "exact day", 2: "week", 3: "month or longer"}
+
+
+def colour_for(event_type: str) -> str:
+    """Colour of an event type, the same on every map and chart."""
+    return EVENT_COLOURS.get(event_type, OTHER_COLOUR)

@@ -1,0 +1,68 @@
+"""Page bodies. Each page file calls one of these; all logic lives in the package."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from borderwatch import charts, export, maps
+from borderwatch import filters as flt
+from borderwatch.schema import LABELS
+from borderwatch.ui import state
+
+MAP_HEIGHT = 620
+
+
+def map_page() -> None:
+    view = state.setup("Map")
+    st.title("Incident map")
+    state.caption(view)
+    c1, c2, c3 = st.columns([2, 2, 3])
+    state.display_select("mode", "Display", flt.MAP_MODES, view.display, c1)
+    state.display_select("basemap", "Basemap", flt.BASEMAPS, view.display, c2)
+    drawn = maps.resolve_mode(view.display.mode, len(view.data))
+    if view.display.mode == "auto":
+        noun = "incident" if len(view.data) == 1 else "incidents"
+        c3.caption(f"Automatic display: **{flt.MAP_MODES[drawn]}** for "
+                   f"{len(view.data):,} {noun} (points up to {maps.POINTS_LIMIT:,}, "
+                   f"clusters up to {maps.CLUSTERS_LIMIT:,}, then provinces).")
+    m = maps.build_map(view.data, view.display.mode, view.display.basemap)
+    st_folium(m, key="incident_map", height=MAP_HEIGHT, use_container_width=True,
+              returned_objects=[])
+    st.caption("Hover a province for its totals; click an incident for its full record. "
+               "Thick black lines: Afghanistan's international borders. Boundaries: Natural "
+               "Earth (public domain).")
+
+
+def trends_page() -> None:
+    view = state.setup("Trends")
+    st.title("Trends")
+    state.caption(view)
+    state.display_select("period", "Group by", flt.PERIODS, view.display,
+                         st.columns(4)[0])
+    period = view.display.period
+    left, right = st.columns(2)
+    left.plotly_chart(charts.timeline_figure(view.data, period), key="timeline")
+    right.plotly_chart(charts.fatalities_figure(view.data, period), key="fatalities")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.actors_figure(view.data), key="actors")
+    right.plotly_chart(charts.provinces_figure(view.data), key="provinces")
+
+
+def incidents_page() -> None:
+    view = state.setup("Incidents")
+    st.title("Incidents")
+    state.caption(view)
+    table = view.data.sort_values("event_date", ascending=False)
+    st.download_button("Download CSV of this view", export.csv_bytes(table),
+                       file_name=export.file_name(view.filters, "csv"), mime="text/csv",
+                       icon=":material/download:")
+    st.dataframe(
+        table, hide_index=True, width="stretch", height=560,
+        column_config={
+            **{c: st.column_config.Column(label) for c, label in LABELS.items()},
+            "event_date": st.column_config.DateColumn(LABELS["event_date"],
+                                                      format="YYYY-MM-DD"),
+            "notes": st.column_config.TextColumn(LABELS["notes"], width="large"),
+        },
+    )

@@ -1,0 +1,176 @@
+"""The view (filters + display) in session state and in the URL, and the shared sidebar.
+
+The URL is read once per browser session; from then on the session state is the truth
+and every widget's ``on_change`` writes the view back to the URL, so the address bar
+always reproduces what is on screen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from borderwatch import filters as flt
+from borderwatch.schema import EVENT_TYPES
+from borderwatch.ui import data
+
+STATE = "bw_view"
+NOTICES = "bw_notices"
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("dashboard.py", "Map", ":material/map:"),
+    ("pages/trends.py", "Trends", ":material/bar_chart:"),
+    ("pages/incidents.py", "Incidents", ":material/table_rows:"),
+)
+FILTER_FIELDS = {f.name for f in fields(flt.Filters)}
+EARLIEST = dt.date(1990, 1, 1)
+# A local file: a material icon would make the browser fetch it from Google's font CDN.
+ICON = str(Path(__file__).resolve().parents[2] / "static" / "borderwatch.png")
+
+
+@dataclass(frozen=True)
+class View:
+    filters: flt.Filters
+    display: flt.Display
+    data: pd.DataFrame  # the filtered incidents
+    total: int
+
+
+def _params() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def _commit(f: flt.Filters, d: flt.Display) -> None:
+    st.session_state[STATE] = (f, d)
+    st.query_params.from_dict(flt.to_params(f, d))
+
+
+def current() -> tuple[flt.Filters, flt.Display]:
+    """The view of this session, read from the URL on the session's first run."""
+    if STATE not in st.session_state:
+        f, d, notices = flt.from_params(_params(), data.vocabulary())
+        st.session_state[NOTICES] = notices
+        st.session_state[STATE] = (f, d)
+    f, d = st.session_state[STATE]
+    # A page change clears the URL; writing it on every run puts the view back.
+    st.query_params.from_dict(flt.to_params(f, d))
+    return f, d
+
+
+# ----------------------------------------------------------------- widget callbacks
+
+def _changed(name: str, key: str) -> None:
+    f, d = st.session_state[STATE]
+    value = st.session_state[key]
+    if name in ("start", "end"):
+        value = value if isinstance(value, dt.date) else None
+    elif name == "min_fatalities":
+        value = int(value or 0)
+    elif name == "text":
+        value = (value or "").strip()[: flt.MAX_TEXT]
+    elif name in FILTER_FIELDS:
+        value = tuple(value or ())
+    if name in FILTER_FIELDS:
+        f = replace(f, **{name: value})
+    else:
+        d = replace(d, **{name: value})
+    st.session_state[NOTICES] = []
+    _commit(f, d)
+
+
+def _reset() -> None:
+    _, d = st.session_state[STATE]
+    st.session_state[NOTICES] = []
+    _commit(flt.Filters(), d)
+
+
+def _bind(name: str, value: Any) -> dict[str, Any]:
+    """Keyword arguments for a widget bound to one field of the view."""
+    key = f"w_{name}"
+    st.session_state[key] = value
+    return {"key": key, "on_change": _changed, "args": (name, key)}
+
+
+def _options(known: frozenset[str], chosen: tuple[str, ...]) -> list[str]:
+    return sorted(set(known) | set(chosen), key=str.casefold)
+
+
+# ----------------------------------------------------------------- rendering
+
+def navigation(f: flt.Filters, d: flt.Display) -> None:
+    params = flt.to_params(f, d)
+    for path, label, icon in PAGES:
+        st.page_link(path, label=label, icon=icon, query_params=params)
+
+
+def filter_widgets(f: flt.Filters, df: pd.DataFrame) -> None:
+    vocab = data.vocabulary()
+    lo = df["event_date"].min().date() if len(df) else EARLIEST
+    hi = df["event_date"].max().date() if len(df) else dt.date.today()
+    st.date_input("From", min_value=EARLIEST, max_value=dt.date(2100, 1, 1),
+                  format="YYYY-MM-DD", help=f"Earliest incident: {lo}",
+                  **_bind("start", f.start or lo))
+    st.date_input("To", min_value=EARLIEST, max_value=dt.date(2100, 1, 1),
+                  format="YYYY-MM-DD", help=f"Latest incident: {hi}",
+                  **_bind("end", f.end or hi))
+    st.multiselect("Actor (either side)", _options(vocab.actors, f.actors),
+                   placeholder="All actors", **_bind("actors", list(f.actors)))
+    st.multiselect("Event type", _options(vocab.event_types | set(EVENT_TYPES), f.event_types),
+                   placeholder="All event types", **_bind("event_types", list(f.event_types)))
+    subs = vocab.sub_event_types
+    if f.event_types:
+        allowed = {s for t in f.event_types for s in EVENT_TYPES.get(t, ())}
+        subs = frozenset(s for s in subs if s in allowed)
+    st.multiselect("Sub-event type", _options(subs, f.sub_event_types),
+                   placeholder="All sub-event types",
+                   **_bind("sub_event_types", list(f.sub_event_types)))
+    st.multiselect("Country", _options(vocab.countries, f.countries),
+                   placeholder="All countries", **_bind("countries", list(f.countries)))
+    provinces = vocab.provinces
+    if f.countries:
+        full = data.dataset()
+        provinces = frozenset(full.loc[full["country"].isin(list(f.countries)),
+                                       "admin1"].dropna().unique())
+    st.multiselect("Province", _options(provinces, f.provinces),
+                   placeholder="All provinces", **_bind("provinces", list(f.provinces)))
+    st.number_input("Minimum fatalities", min_value=0, step=1,
+                    **_bind("min_fatalities", f.min_fatalities))
+    st.text_input("Search notes and places", max_chars=flt.MAX_TEXT,
+                  placeholder="e.g. Darvoz, border, rally",
+                  **_bind("text", f.text))
+    st.button("Reset filters", on_click=_reset, disabled=f.is_default(),
+              width="stretch")
+
+
+def display_select(name: str, label: str, choices: dict[str, str], d: flt.Display,
+                   container: Any = st) -> None:
+    keys = list(choices)
+    container.selectbox(label, keys, format_func=choices.__getitem__,
+                        **_bind(name, getattr(d, name)))
+
+
+def setup(title: str) -> View:
+    """Start a page: config, view from URL/session, sidebar with navigation and filters."""
+    st.set_page_config(page_title=f"{title} · Borderwatch", page_icon=ICON, layout="wide")
+    full = data.dataset()
+    f, d = current()
+    view = data.filtered(f)
+    with st.sidebar:
+        st.markdown("### Borderwatch")
+        navigation(f, d)
+        st.metric("Incidents shown", f"{len(view):,}", help="Incidents matching the filters")
+        st.caption(f"of {len(full):,} in the data")
+        filter_widgets(f, full)
+    for notice in st.session_state.get(NOTICES, []):
+        st.warning(notice, icon=":material/link_off:")
+    return View(filters=f, display=d, data=view, total=len(full))
+
+
+def caption(view: View) -> None:
+    """The count and the filters in words, under each page title."""
+    st.caption(f"**{len(view.data):,}** of {view.total:,} incidents · "
+               f"{flt.describe(view.filters)}")

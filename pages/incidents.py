@@ -1,0 +1,3 @@
+from borderwatch.ui.pages import incidents_page
+
+incidents_page()

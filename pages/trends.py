@@ -1,0 +1,3 @@
+from borderwatch.ui.pages import trends_page
+
+trends_page()

@@ -1,0 +1,135 @@
+"""A real dashboard server and headless Debian Chromium, with the internet shut out."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.conftest import ROOT, need
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def e2e_data(tmp_path_factory) -> Path:
+    """Curated incidents plus one synthetic incident carrying a script payload."""
+    import pandas as pd
+
+    from borderwatch import incidents
+    from borderwatch.schema import COLUMN_NAMES
+    from tests.conftest import XSS, synthetic_row
+
+    path = tmp_path_factory.mktemp("e2e") / "incidents.csv"
+    shutil.copy(incidents.INCIDENTS_CSV, path)
+    row = synthetic_row(1, notes=XSS, actor1=XSS, location=XSS, latitude=36.2,
+                        longitude=68.9, admin1="Baghlan", fatalities=2)
+    pd.DataFrame([row], columns=list(COLUMN_NAMES)).to_csv(path, mode="a", header=False,
+                                                             index=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def server(e2e_data: Path) -> Iterator[str]:
+    need(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    port = _free_port()
+    env = {**os.environ, "BORDERWATCH_INCIDENTS": str(e2e_data)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            out = proc.stdout.read().decode() if proc.stdout else ""
+            pytest.fail(f"dashboard server did not start:\n{out}")
+        time.sleep(0.2)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(server: str):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover
+        need(False, "playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+class Guard:
+    """Blocks and records every request that would leave this machine, and every dialog."""
+
+    def __init__(self) -> None:
+        self.blocked: list[str] = []
+        self.dialogs: list[str] = []
+
+    def route(self, route) -> None:
+        host = urlparse(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+
+@pytest.fixture
+def new_page(browser):
+    """A factory of pages, each in a fresh browser context (no shared state)."""
+    contexts = []
+
+    def make(viewport=(1400, 1100)):
+        ctx = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        guard = Guard()
+        ctx.route("**/*", guard.route)
+        page = ctx.new_page()
+        page.on("dialog", lambda d: (guard.dialogs.append(d.message), d.dismiss()))
+        contexts.append((ctx, guard))
+        return page, guard
+
+    yield make
+    for ctx, guard in contexts:
+        ctx.close()
+        assert guard.blocked == [], f"requests beyond localhost: {guard.blocked}"
+        assert guard.dialogs == [], f"a script ran: dialogs {guard.dialogs}"
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS

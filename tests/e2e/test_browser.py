@@ -1,0 +1,169 @@
+"""End to end, in headless Debian Chromium, with every request beyond localhost blocked."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from urllib.parse import parse_qs, quote, urlparse
+
+import pytest
+
+from tests.conftest import XSS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+MAP = 'iframe[title="streamlit_folium.st_folium"]'
+TOTAL = 18  # 17 curated + 1 synthetic
+
+
+def count(page) -> int:
+    return int(page.get_by_test_id("stMetricValue").first.inner_text().replace(",", ""))
+
+
+def wait_count(page, expected: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if count(page) == expected:
+                return
+        except Exception:  # noqa: BLE001 - not rendered yet
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"count never became {expected} (last {count(page)})")
+
+
+def markers(page, expected: int | None = None):
+    frame = page.frame_locator(MAP)
+    loc = frame.locator("path.bw-incident")
+    if expected is not None:
+        deadline = time.monotonic() + 20
+        while loc.count() != expected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert loc.count() == expected
+    return frame, loc
+
+
+def test_map_shows_incidents_and_provinces(server, new_page, screenshots):
+    page, _ = new_page()
+    started = time.monotonic()
+    page.goto(server)
+    frame = page.frame_locator(MAP)
+    frame.locator("path.bw-incident").first.wait_for(state="visible", timeout=30_000)
+    seconds = time.monotonic() - started
+    (screenshots / "timings.json").write_text(json.dumps({"open_to_markers_s": seconds}))
+    print(f"\nopen page -> markers visible: {seconds:.2f} s")
+    _, loc = markers(page, TOTAL)
+    shapes = frame.locator("path.leaflet-interactive").count()
+    assert shapes >= 118 + TOTAL  # every province, plus the incidents
+    assert frame.locator(".bw-legend").inner_text().startswith("Event type")
+    wait_count(page, TOTAL)
+    box = page.locator(MAP).bounding_box()
+    assert box and box["height"] >= 500
+    page.screenshot(path=screenshots / "map.png")
+
+
+def test_province_hover_shows_its_totals(server, new_page):
+    page, _ = new_page()
+    page.goto(f"{server}/?mode=choropleth-incidents&country=Tajikistan")
+    frame = page.frame_locator(MAP)
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
+    wait_count(page, 2)
+    page.wait_for_timeout(500)
+    [leaflet] = [f for f in page.frames if "streamlit_folium" in f.url]
+    # The middle of Gorno-Badakhshan, in the map's pixels.
+    point = leaflet.evaluate("() => map_div.latLngToContainerPoint([38.4, 70.5])")
+    page.locator(MAP).scroll_into_view_if_needed()
+    box = page.locator(MAP).bounding_box()
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    tip = frame.locator(".leaflet-tooltip").first
+    tip.wait_for()
+    assert tip.inner_text().split("\n") == ["Gorno-Badakhshan, Tajikistan", "Incidents: 1",
+                                             "Fatalities: 3"]
+
+
+def test_filter_changes_markers_count_and_url(server, new_page, screenshots):
+    page, _ = new_page()
+    page.goto(server)
+    markers(page, TOTAL)
+    search = page.get_by_label("Search notes and places")
+    search.fill("Darvoz")
+    search.press("Enter")
+    wait_count(page, 1)
+    markers(page, 1)
+    page.wait_for_function("() => window.location.search.includes('q=Darvoz')")
+    # and a multiselect
+    page.get_by_test_id("stMultiSelect").filter(has_text=re.compile(r"^Event type")).click()
+    page.get_by_role("option", name="Battles", exact=True).click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => window.location.search.includes('type=Battles')")
+    wait_count(page, 1)
+    search.fill("")
+    search.press("Enter")
+    wait_count(page, 4)
+    markers(page, 4)
+    assert parse_qs(urlparse(page.url).query) == {"type": ["Battles"]}
+
+
+def test_copied_link_reproduces_the_view_in_a_fresh_browser(server, new_page):
+    page, _ = new_page()
+    page.goto(f"{server}/?country=Pakistan&minfat=5")
+    wait_count(page, 5)
+    link = page.url
+    other, _ = new_page()
+    other.goto(link)
+    wait_count(other, 5)
+    markers(other, 5)
+    other.get_by_role("link", name="Trends").click()
+    other.wait_for_url("**/trends?**")
+    wait_count(other, 5)
+    assert parse_qs(urlparse(other.url).query) == {"country": ["Pakistan"], "minfat": ["5"]}
+
+
+def test_malformed_link_shows_a_notice_not_a_traceback(server, new_page):
+    page, _ = new_page()
+    page.goto(f"{server}/?from=2023-02-31&minfat=lots")
+    page.get_by_test_id("stAlert").first.wait_for()
+    body = page.locator("body").inner_text()
+    assert "not a date" in body and "Traceback" not in body
+    wait_count(page, TOTAL)
+
+
+def test_script_in_the_data_shows_as_text_and_never_runs(server, new_page, screenshots):
+    page, guard = new_page()
+    page.goto(f"{server}/?actor={quote(XSS)}")
+    wait_count(page, 1)
+    frame, loc = markers(page, 1)
+    page.locator(MAP).scroll_into_view_if_needed()
+    box = loc.first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    assert XSS in frame.locator(".leaflet-tooltip").first.inner_text()
+    page.mouse.click(x, y)
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert popup.inner_text().count(XSS) >= 2  # actor and notes, as typed
+    assert frame.locator('img[src="x"]').count() == 0
+    page.screenshot(path=screenshots / "xss-popup.png")
+    for path in ("trends", "incidents"):
+        page.goto(f"{server}/{path}?actor={quote(XSS)}")
+        wait_count(page, 1)
+        page.wait_for_timeout(1000)
+        assert page.locator('img[src="x"]').count() == 0
+    assert guard.dialogs == []
+
+
+@pytest.mark.parametrize("path, name", [("", "map"), ("trends", "trends"),
+                                        ("incidents", "incidents")])
+def test_every_page_renders_without_errors(server, new_page, screenshots, path, name):
+    page, _ = new_page((1400, 1500))
+    page.goto(f"{server}/{path}")
+    wait_count(page, TOTAL)
+    if name == "map":
+        markers(page, TOTAL)
+    elif name == "trends":
+        page.locator(".js-plotly-plot").nth(3).wait_for(timeout=30_000)
+    else:
+        page.get_by_test_id("stDataFrame").wait_for()
+    page.wait_for_timeout(800)
+    assert page.get_by_test_id("stException").count() == 0
+    page.screenshot(path=screenshots / f"page-{name}.png")

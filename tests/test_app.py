@@ -1,0 +1,121 @@
+"""AppTest smoke and URL round trips for every page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT, XSS
+
+PAGES = ["dashboard.py", "pages/trends.py", "pages/incidents.py"]
+
+
+def app(page: str = "dashboard.py", **params: str | list[str]) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    if page != "dashboard.py":
+        at.switch_page(page)
+    return at.run()
+
+
+def shown(at: AppTest) -> int:
+    return int(at.metric[0].value.replace(",", ""))
+
+
+def qp(at: AppTest, key: str) -> list[str]:
+    value = at.query_params.get(key)
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def folium_args(at: AppTest) -> dict:
+    [el] = [e for e in at.main if type(e).__name__ == "UnknownElement"
+            and "st_folium" in str(getattr(e.proto, "component_name", ""))]
+    return json.loads(el.proto.json_args)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_and_shows_the_count(page, curated):
+    at = app(page)
+    assert not at.exception
+    assert shown(at) == len(curated)
+    assert f"**{len(curated)}** of {len(curated)} incidents" in at.caption[0].value
+
+
+def test_map_page_embeds_the_incidents_with_local_assets(curated):
+    at = app()
+    args = folium_args(at)
+    assert all(link.startswith("/app/static/vendor/") for link in args["js_links"])
+    assert all(link.startswith("/app/static/vendor/") for link in args["css_links"])
+    assert args["script"].count("bw-incident") >= 1
+    assert "Darvoz district, Afghan border" in args["script"]
+    assert args["returned_objects"] == []  # no rerun on pan or zoom
+
+
+def test_url_filters_are_applied_on_every_page():
+    for page in PAGES:
+        at = app(page, type="Battles", country="Tajikistan")
+        assert shown(at) == 1, page
+        assert "event type: Battles; country: Tajikistan" in at.caption[0].value
+
+
+def test_changing_a_filter_updates_count_and_url():
+    at = app()
+    at.multiselect(key="w_event_types").set_value(["Battles"]).run()
+    assert shown(at) == 3
+    assert qp(at, "type") == ["Battles"]
+    at.text_input(key="w_text").input("Darvoz").run()
+    assert shown(at) == 1
+    assert qp(at, "q") == ["Darvoz"]
+    at.number_input(key="w_min_fatalities").set_value(5).run()
+    assert shown(at) == 0
+    at.button[0].click().run()  # reset
+    assert shown(at) > 1 and "type" not in at.query_params
+
+
+def test_filters_survive_a_page_change_and_links_carry_them():
+    at = app(type="Battles")
+    at.switch_page("pages/trends.py").run()
+    assert shown(at) == 3
+    assert qp(at, "type") == ["Battles"]
+    links = [pl for pl in at.get("page_link")]
+    assert links and all("type=Battles" in pl.proto.query_string for pl in links)
+
+
+def test_display_choices_live_in_the_url():
+    at = app(mode="heat")
+    assert at.selectbox(key="w_mode").value == "heat"
+    at.selectbox(key="w_mode").set_value("clusters").run()
+    assert qp(at, "mode") == ["clusters"]
+    assert "L.markerClusterGroup" in folium_args(at)["script"]
+
+
+def test_malformed_url_falls_back_with_a_visible_notice(curated):
+    at = app(**{"from": "2023-02-31", "actor": "Nobody", "minfat": "x", "mode": "3d"})
+    assert not at.exception
+    assert len(at.warning) == 4
+    assert "Nobody" in " ".join(w.value for w in at.warning)
+    assert shown(at) == len(curated)
+
+
+def test_a_stale_link_date_range_outside_the_data_shows_no_incidents_not_an_error():
+    at = app(**{"from": "1999-01-01", "to": "1999-12-31"})
+    assert not at.exception and shown(at) == 0
+
+
+def test_incidents_page_offers_a_csv_of_the_view():
+    at = app("pages/incidents.py", country="Tajikistan")
+    assert not at.exception
+    [table] = at.dataframe
+    assert len(table.value) == shown(at) == 2
+
+
+def test_hostile_text_is_inert_on_every_page(hostile_csv, monkeypatch):
+    monkeypatch.setenv("BORDERWATCH_INCIDENTS", str(hostile_csv))
+    for page in PAGES:
+        at = app(page)
+        assert not at.exception
+    args = folium_args(app())
+    assert XSS not in args["script"]

@@ -1,0 +1,39 @@
+import datetime as dt
+import io
+
+import pandas as pd
+import pytest
+
+from borderwatch import export, incidents
+from borderwatch import filters as flt
+from tests.conftest import synthetic_row, write_csv
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1", "'+1"), ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("plain", "plain"), (5, 5), (None, None),
+])
+def test_formula_cells_are_neutralised(value, expected):
+    assert export.neutralise(value) == expected
+
+
+def test_csv_export_neutralises_text_and_keeps_numbers(tmp_path):
+    rows = [synthetic_row(1, notes="=cmd|' /C calc'!A0", actor1="@evil", latitude=-33.5,
+                          longitude=70.5, fatalities=3),
+            synthetic_row(2, notes="ordinary note")]
+    rows[0]["latitude"] = 36.5
+    df = incidents.read_csv(write_csv(tmp_path / "in.csv", rows))
+    out = pd.read_csv(io.BytesIO(export.csv_bytes(df)), dtype=str, keep_default_na=False)
+    assert len(out) == 2
+    assert out.notes[0] == "'=cmd|' /C calc'!A0" and out.actor1[0] == "'@evil"
+    assert out.notes[1] == "ordinary note"
+    assert out.latitude[0] == "36.5" and out.fatalities[0] == "3"
+    assert out.event_date[0] == "2024-01-15"
+
+
+def test_file_names_carry_filters_and_date():
+    f = flt.Filters(countries=("Tajikistan",), start=dt.date(2023, 1, 1))
+    name = export.file_name(f, "csv", today=dt.date(2026, 11, 28))
+    assert name == "borderwatch_from-2023-01-01-to-the-latest-country-tajikistan_2026-11-28.csv"
+    assert export.file_name(flt.Filters(text="../../etc"), "csv").startswith(
+        "borderwatch_mentioning-etc_")
