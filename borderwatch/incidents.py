@@ -50,15 +50,33 @@ def typed(raw: pd.DataFrame) -> pd.DataFrame:
     Raises ``IncidentFileError`` naming every bad cell; returns the typed frame, with
     place names in their canonical spelling, otherwise.
     """
+    df, errors = coerce(raw)
+    if errors:
+        raise IncidentFileError(errors)
+    return df
+
+
+def coerce(raw: pd.DataFrame, rows: pd.Series | None = None, duplicates_are_errors: bool = True,
+           ) -> tuple[pd.DataFrame, list[RowError]]:
+    """Type every cell; return the typed frame (all rows) and the errors found.
+
+    ``rows`` gives each record's row number as the user sees it in the file (default:
+    the header is row 1, the first record row 2). A missing required column is one
+    error on row 1, and nothing else is checked.
+    """
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
-        raise IncidentFileError([RowError(1, c, "", "required column is missing") for c in missing])
+        return empty_frame(), [RowError(1, c, "", "required column is missing")
+                               for c in missing]
+    raw = raw.reset_index(drop=True)
+    row_no = (pd.Series(range(2, len(raw) + 2)) if rows is None
+              else pd.Series(rows).reset_index(drop=True))
     df = raw.reindex(columns=list(COLUMN_NAMES)).copy()
     errors: list[RowError] = []
 
     def bad(mask: pd.Series, column: str, message: str) -> None:
         for idx in mask[mask].index:
-            errors.append(RowError(int(idx) + 2, column, str(raw.at[idx, column]), message))
+            errors.append(RowError(int(row_no[idx]), column, str(raw.at[idx, column]), message))
 
     for col in COLUMNS:
         values = df[col.name]
@@ -90,15 +108,18 @@ def typed(raw: pd.DataFrame) -> pd.DataFrame:
     for name, allowed in (("geo_precision", {1, 2, 3}), ("time_precision", {1, 2, 3})):
         v = df[name]
         bad(v.notna() & ~v.isin(list(allowed)), name, "must be 1, 2 or 3")
-    ids = df["event_id"]
-    bad(ids.notna() & ids.duplicated(keep="first"), "event_id", "duplicate event_id")
-    if errors:
-        raise IncidentFileError(sorted(errors, key=lambda e: (e.row, e.column)))
+    if duplicates_are_errors:
+        ids = df["event_id"]
+        bad(ids.notna() & ids.duplicated(keep="first"), "event_id", "duplicate event_id")
+    errors.sort(key=lambda e: (e.row, e.column))
 
-    df["country"] = df["country"].map(geodata.canonical_country).astype("string")
-    df["admin1"] = df["admin1"].map(geodata.canonical_province).astype("string")
-    df["admin2"] = df["admin2"].map(geodata.canonical_district).astype("string")
-    return df
+    for col, canonical in (("country", geodata.canonical_country),
+                           ("admin1", geodata.canonical_province),
+                           ("admin2", geodata.canonical_district)):
+        values = df[col]
+        mapping = {v: canonical(v) for v in values.dropna().unique()}
+        df[col] = values.map(mapping).astype("string")
+    return df, errors
 
 
 def read_csv(path: Path) -> pd.DataFrame:
