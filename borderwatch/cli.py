@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -35,6 +36,125 @@ def _fetch_geodata_source(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine():
+    from borderwatch import ingest, store
+
+    engine = store.make_engine()
+    ingest.seed(engine)
+    return engine
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from borderwatch import ingest
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
+        return 2
+    report = ingest.validate(data, path.name, _engine() if args.store else None)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=1, default=str))
+    else:
+        _print_report(report)
+    if report.unreadable:
+        return 2
+    return 0 if report.ok else 1
+
+
+def _print_report(report) -> None:
+    if report.file_error:
+        print(f"{report.file_name}: {report.file_error}")
+        return
+    print(f"{report.file_name}: {report.format}, {report.rows} rows, {len(report.valid)} valid, "
+          f"{report.rejected} rejected, {len(report.warnings)} warnings")
+    for e in report.errors[:50]:
+        print(f"  error   row {e.row}, {e.column} ({e.value!r}): {e.message}")
+    for w in report.warnings[:50]:
+        print(f"  warning row {w.row}, {w.column} ({w.value!r}): {w.message}")
+    if len(report.errors) + len(report.warnings) > 100:
+        print("  ... (use --json for all)")
+
+
+def _import(args: argparse.Namespace) -> int:
+    from borderwatch import ingest, store
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
+        return 2
+    engine = _engine()
+    report = ingest.validate(data, path.name, engine, apply_swaps=args.swap)
+    if report.file_error:
+        print(f"{path.name}: {report.file_error}; nothing imported", file=sys.stderr)
+        return 2 if report.unreadable else 1
+    try:
+        result = ingest.commit(report, engine, user=args.user)
+    except store.StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"{path.name}: {result.summary()}")
+    if result.batch_id:
+        print(f"batch {result.batch_id}")
+    return 0
+
+
+def _batches(args: argparse.Namespace) -> int:
+    from borderwatch import store
+
+    table = store.batches(_engine())
+    print(table.to_string(index=False) if len(table) else "no batches")
+    return 0
+
+
+def _undo(args: argparse.Namespace) -> int:
+    from borderwatch import store
+
+    try:
+        done = store.undo(_engine(), args.batch)
+    except store.StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"batch {args.batch} undone: {done['deleted']} removed, {done['restored']} restored")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from borderwatch import export, filters, store
+
+    f = filters.Filters(
+        start=dt.date.fromisoformat(args.start) if args.start else None,
+        end=dt.date.fromisoformat(args.end) if args.end else None,
+        actors=tuple(args.actor), event_types=tuple(args.type),
+        sub_event_types=tuple(args.subtype), countries=tuple(args.country),
+        provinces=tuple(args.province), min_fatalities=args.min_fatalities,
+        text=args.q or "")
+    view = filters.apply(store.read_incidents(_engine()), f)
+    payload = export.csv_bytes(view) if args.format == "csv" else export.geojson_bytes(view)
+    if args.output:
+        Path(args.output).write_bytes(payload)
+        print(f"{len(view)} incidents -> {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(payload)
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from borderwatch import synth
+
+    df = synth.synthesize(args.rows, args.seed)
+    if args.layout == "acled":
+        df = synth.to_acled(df)
+    df.to_csv(args.output, index=False)
+    print(f"{len(df)} synthetic incidents ({args.layout} layout) -> {args.output}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="borderwatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -52,6 +172,44 @@ def main(argv: list[str] | None = None) -> int:
     fetch = sub.add_parser("fetch-geodata-source",
                            help="download the pinned Natural Earth source into the cache")
     fetch.set_defaults(func=_fetch_geodata_source)
+
+    val = sub.add_parser("validate", help="check a file; exit 0 valid, 1 invalid, 2 unreadable")
+    val.add_argument("file")
+    val.add_argument("--json", action="store_true", help="print one JSON object")
+    val.add_argument("--store", action="store_true",
+                     help="also compare with the store (duplicates, updates)")
+    val.set_defaults(func=_validate)
+
+    imp = sub.add_parser("import", help="import a file's valid rows as one batch")
+    imp.add_argument("file")
+    imp.add_argument("--swap", action="store_true",
+                     help="swap latitude/longitude on rows flagged as swapped")
+    imp.add_argument("--user", help="who imports (default: the login name)")
+    imp.set_defaults(func=_import)
+
+    sub.add_parser("batches", help="list import batches").set_defaults(func=_batches)
+
+    und = sub.add_parser("undo", help="undo an import batch")
+    und.add_argument("batch", type=int)
+    und.set_defaults(func=_undo)
+
+    exp = sub.add_parser("export", help="export incidents matching filters")
+    exp.add_argument("--format", choices=["csv", "geojson"], default="csv")
+    exp.add_argument("--from", dest="start", help="YYYY-MM-DD")
+    exp.add_argument("--to", dest="end", help="YYYY-MM-DD")
+    for name in ("actor", "type", "subtype", "country", "province"):
+        exp.add_argument(f"--{name}", action="append", default=[])
+    exp.add_argument("--min-fatalities", type=int, default=0)
+    exp.add_argument("--q", help="text to search in notes and places")
+    exp.add_argument("-o", "--output")
+    exp.set_defaults(func=_export)
+
+    syn = sub.add_parser("synth", help="write SYNTHETIC incidents (tests, benchmarks)")
+    syn.add_argument("--rows", type=int, required=True)
+    syn.add_argument("--seed", type=int, default=0)
+    syn.add_argument("--layout", choices=["native", "acled"], default="native")
+    syn.add_argument("-o", "--output", required=True)
+    syn.set_defaults(func=_synth)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

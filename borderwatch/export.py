@@ -37,3 +37,14 @@ def file_name(f: flt.Filters, ext: str, today: dt.date | None = None) -> str:
     slug = re.sub(r"[^A-Za-z0-9]+", "-", words).strip("-").lower()[:80].strip("-")
     day = (today or dt.date.today()).isoformat()
     return f"borderwatch_{slug or 'all'}_{day}.{ext}"
+
+
+def geojson_bytes(df: pd.DataFrame) -> bytes:
+    """The incidents as a GeoJSON FeatureCollection (WGS 84), schema columns as properties."""
+    import geopandas as gpd
+
+    props = df.reindex(columns=list(COLUMN_NAMES)).copy()
+    props["event_date"] = props["event_date"].dt.strftime("%Y-%m-%d")
+    gdf = gpd.GeoDataFrame(props, crs="EPSG:4326",
+                           geometry=gpd.points_from_xy(df["longitude"], df["latitude"]))
+    return gdf.to_json(na="null", drop_id=True).encode("utf-8")

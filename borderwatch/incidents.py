@@ -113,12 +113,12 @@ def coerce(raw: pd.DataFrame, rows: pd.Series | None = None, duplicates_are_erro
         bad(ids.notna() & ids.duplicated(keep="first"), "event_id", "duplicate event_id")
     errors.sort(key=lambda e: (e.row, e.column))
 
-    for col, canonical in (("country", geodata.canonical_country),
-                           ("admin1", geodata.canonical_province),
-                           ("admin2", geodata.canonical_district)):
-        values = df[col]
+    for place, canonical in (("country", geodata.canonical_country),
+                             ("admin1", geodata.canonical_province),
+                             ("admin2", geodata.canonical_district)):
+        values = df[place]
         mapping = {v: canonical(v) for v in values.dropna().unique()}
-        df[col] = values.map(mapping).astype("string")
+        df[place] = values.map(mapping).astype("string")
     return df, errors
 
 

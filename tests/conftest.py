@@ -27,6 +27,17 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def _session_db(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'borderwatch.sqlite'}"
+
+
+@pytest.fixture(autouse=True)
+def _test_store(_session_db, monkeypatch):
+    """Tests never touch the developer's data/ store: one seeded SQLite file per session."""
+    monkeypatch.setenv("BORDERWATCH_DB_URL", _session_db)
+
+
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches():
     import streamlit as st

@@ -112,8 +112,9 @@ def test_incidents_page_offers_a_csv_of_the_view():
     assert len(table.value) == shown(at) == 2
 
 
-def test_hostile_text_is_inert_on_every_page(hostile_csv, monkeypatch):
+def test_hostile_text_is_inert_on_every_page(hostile_csv, monkeypatch, tmp_path):
     monkeypatch.setenv("BORDERWATCH_INCIDENTS", str(hostile_csv))
+    monkeypatch.setenv("BORDERWATCH_DB_URL", f"sqlite:///{tmp_path / 'hostile.sqlite'}")
     for page in PAGES:
         at = app(page)
         assert not at.exception

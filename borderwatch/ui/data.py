@@ -1,23 +1,34 @@
-"""The one module that owns Streamlit caches."""
+"""The one module that owns Streamlit caches. Data caches are keyed on the store's data
+version, so an import or an undo shows on the next page view."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.engine import Engine
 
-from borderwatch import filters, incidents
+from borderwatch import filters, ingest, store
+
+
+@st.cache_resource(show_spinner="Opening the incident store…")
+def _engine(url: str) -> Engine:
+    engine = store.make_engine(url)
+    ingest.seed(engine)
+    return engine
+
+
+def engine() -> Engine:
+    return _engine(store.database_url())
 
 
 def data_version() -> str:
     """Changes whenever the incident data changes; every data cache is keyed on it."""
-    path = incidents.incidents_path()
-    stat = path.stat()
-    return f"csv:{path}:{stat.st_mtime_ns}:{stat.st_size}"
+    return f"{store.database_url()}#{store.data_version(engine())}"
 
 
 @st.cache_data(show_spinner="Loading incidents…", max_entries=2)
 def _load(version: str) -> pd.DataFrame:
-    return incidents.load_configured()
+    return store.read_incidents(engine())
 
 
 @st.cache_data(show_spinner=False, max_entries=2)

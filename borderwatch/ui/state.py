@@ -25,6 +25,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("dashboard.py", "Map", ":material/map:"),
     ("pages/trends.py", "Trends", ":material/bar_chart:"),
     ("pages/incidents.py", "Incidents", ":material/table_rows:"),
+    ("pages/upload.py", "Upload", ":material/upload_file:"),
 )
 FILTER_FIELDS = {f.name for f in fields(flt.Filters)}
 EARLIEST = dt.date(1990, 1, 1)

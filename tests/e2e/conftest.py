@@ -52,7 +52,8 @@ def e2e_data(tmp_path_factory) -> Path:
 def server(e2e_data: Path) -> Iterator[str]:
     need(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
     port = _free_port()
-    env = {**os.environ, "BORDERWATCH_INCIDENTS": str(e2e_data)}
+    env = {**os.environ, "BORDERWATCH_INCIDENTS": str(e2e_data),
+           "BORDERWATCH_DB_URL": f"sqlite:///{e2e_data.parent / 'e2e.sqlite'}"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",

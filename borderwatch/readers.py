@@ -1,0 +1,182 @@
+"""Reading analysts' files: decoding, delimiters, format detection, and the mapping of
+ACLED and UCDP GED columns onto Borderwatch's own (documented in docs/formats.md).
+
+Every reader returns a frame of *strings* in the native columns plus ``_row`` (the row
+number as the user sees it in the file, header = 1); typing and validation happen
+afterwards, the same way for every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+
+from borderwatch.schema import COLUMN_NAMES, REQUIRED
+
+FORMATS = ("native", "acled", "ucdp")
+DATASET_PREFIX = {"native": "", "acled": "", "ucdp": "UCDP-"}
+
+ACLED_REQUIRED = ("event_id_cnty", "event_date", "event_type", "actor1", "country",
+                  "latitude", "longitude")
+UCDP_REQUIRED = ("id", "type_of_violence", "side_a", "side_b", "date_start", "latitude",
+                 "longitude", "country", "best")
+
+# UCDP GED -> Borderwatch. type_of_violence: 1 state-based, 2 non-state, 3 one-sided.
+UCDP_EVENT_TYPES = {"1": ("Battles", "Armed clash"), "2": ("Battles", "Armed clash"),
+                    "3": ("Violence against civilians", "Attack")}
+# where_prec 1 exact place, 2 within 25 km, 3 second-order division, 4 first-order
+# division, 5 linear feature, 6 country, 7 international waters.
+UCDP_GEO_PRECISION = {"1": "1", "2": "2", "3": "2", "4": "3", "5": "3", "6": "3", "7": "3"}
+# date_prec 1 exact day, 2 two-six days, 3 week, 4 month, 5 year.
+UCDP_TIME_PRECISION = {"1": "1", "2": "2", "3": "2", "4": "3", "5": "3"}
+
+
+class FileLevelError(ValueError):
+    """The file as a whole cannot be read; nothing in it is imported."""
+
+    def __init__(self, message: str, unreadable: bool = False):
+        super().__init__(message)
+        self.unreadable = unreadable  # not a table at all (CLI exit code 2)
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    format: str
+    encoding: str
+    delimiter: str
+    raw: pd.DataFrame  # native columns as strings, plus _row
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text of a file: UTF-8 (with or without BOM), else Windows-1252."""
+    if b"\x00" in data[:8192]:
+        raise FileLevelError("This is a binary file, not a CSV text file.", unreadable=True)
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def sniff_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _physical_rows(text: str, delimiter: str) -> list[int]:
+    """The line number on which each record starts (quoted newlines span lines)."""
+    starts = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
+    try:
+        for _ in reader:
+            starts.append(line)
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise FileLevelError(f"The file cannot be parsed as CSV near line {line}: {exc}. "
+                             "Is a quote left open?") from exc
+    return starts
+
+
+def detect(columns: list[str]) -> str:
+    cols = set(columns)
+    if set(ACLED_REQUIRED) <= cols:
+        return "acled"
+    if {"type_of_violence", "side_a", "date_start"} <= cols:
+        return "ucdp"
+    return "native"
+
+
+def read_bytes(data: bytes, name: str = "upload.csv") -> ReadResult:
+    """Parse a file into native string columns; raises ``FileLevelError``."""
+    if not data.strip():
+        raise FileLevelError("The file is empty.")
+    text, encoding = decode(data)
+    delimiter = sniff_delimiter(text)
+    if text.count('"') % 2:
+        raise FileLevelError("The file has an unclosed quote (an odd number of \" "
+                             "characters); nothing was read.")
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str,
+                            keep_default_na=False, skipinitialspace=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise FileLevelError(f"The file cannot be read as a table: {exc}",
+                             unreadable=True) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame.columns) < 2:
+        raise FileLevelError("The file has a single column: this is not a CSV table of "
+                             "incidents.", unreadable=True)
+    if frame.empty:
+        raise FileLevelError("The file has a header but no rows.")
+    fmt = detect(list(frame.columns))
+    required = {"native": REQUIRED, "acled": ACLED_REQUIRED, "ucdp": UCDP_REQUIRED}[fmt]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise FileLevelError(f"Read as {fmt} format, but required column(s) missing: "
+                             + ", ".join(missing) + ".")
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if lines == len(frame) + 1:  # no quoted newlines: record i is on line i + 1
+        rows = pd.Series(range(2, len(frame) + 2), dtype="int64")
+    else:
+        rows = pd.Series(_physical_rows(text, delimiter)[1:len(frame) + 1], dtype="int64")
+    mapped = {"native": _native, "acled": _acled, "ucdp": _ucdp}[fmt](frame)
+    mapped["_row"] = rows.to_numpy() if len(rows) == len(mapped) else range(2, len(mapped) + 2)
+    return ReadResult(fmt, encoding, delimiter, mapped)
+
+
+def _native(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.reindex(columns=list(COLUMN_NAMES), fill_value="")
+
+
+def parse_acled_dates(values: pd.Series) -> pd.Series:
+    """ACLED dates as ISO strings: "04 September 2023", "2023-09-04", "4/9/2023" stay
+    distinguishable; anything else is passed through to fail validation."""
+    iso = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+    long = pd.to_datetime(values, format="%d %B %Y", errors="coerce")
+    parsed = iso.fillna(long)
+    return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), values)
+
+
+def _acled(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    same = ("event_type", "sub_event_type", "actor1", "actor2", "country", "admin1",
+            "admin2", "location", "latitude", "longitude", "geo_precision", "fatalities",
+            "source", "notes", "time_precision")
+    for col in same:
+        out[col] = frame[col] if col in frame.columns else ""
+    out["event_id"] = frame["event_id_cnty"]
+    out["event_date"] = parse_acled_dates(frame["event_date"].str.strip())
+    return out[list(COLUMN_NAMES)]
+
+
+def _ucdp(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    get = frame.get
+    out["event_id"] = "UCDP-" + frame["id"].str.strip()
+    out["event_date"] = frame["date_start"].str.strip().str.slice(0, 10)
+    out["time_precision"] = get("date_prec", pd.Series("", index=frame.index)).str.strip().map(
+        UCDP_TIME_PRECISION).fillna("1")
+    tov = frame["type_of_violence"].str.strip()
+    out["event_type"] = tov.map(lambda v: UCDP_EVENT_TYPES.get(v, (v, ""))[0])
+    out["sub_event_type"] = tov.map(lambda v: UCDP_EVENT_TYPES.get(v, ("", ""))[1])
+    out["actor1"] = frame["side_a"]
+    out["actor2"] = frame["side_b"]
+    out["country"] = frame["country"].str.replace(r"\s*\(.*\)$", "", regex=True)
+    out["admin1"] = get("adm_1", pd.Series("", index=frame.index)).str.replace(
+        r"\s+(province|region|oblast)$", "", regex=True, case=False)
+    out["admin2"] = get("adm_2", pd.Series("", index=frame.index)).str.replace(
+        r"\s+(district|city)$", "", regex=True, case=False)
+    out["location"] = get("where_coordinates", pd.Series("", index=frame.index))
+    out["latitude"] = frame["latitude"]
+    out["longitude"] = frame["longitude"]
+    out["geo_precision"] = get("where_prec", pd.Series("", index=frame.index)).str.strip().map(
+        UCDP_GEO_PRECISION).fillna("3")
+    out["fatalities"] = frame["best"]
+    office = get("source_office", pd.Series("", index=frame.index)).fillna("")
+    out["source"] = ("UCDP GED" + office.where(office == "", "; " + office))
+    out["notes"] = get("source_headline", pd.Series("", index=frame.index)).fillna("")
+    return out[list(COLUMN_NAMES)]

@@ -1,0 +1,108 @@
+"""The upload page: validate a file, show the report, import it; batch history and undo."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from borderwatch import ingest, maps, store
+from borderwatch.ui import data, state
+
+REPORT = "bw_upload_report"
+FLASH = "bw_upload_flash"  # a result message that survives the rerun after a change
+
+
+def _report(upload, swap: bool) -> ingest.Report:
+    """Validate once per (file, swap choice); reruns reuse the report."""
+    payload = upload.getvalue()
+    key = (upload.file_id, swap, data.data_version())
+    cached = st.session_state.get(REPORT)
+    if cached and cached[0] == key:
+        return cached[1]
+    with st.spinner("Validating…"):
+        report = ingest.validate(payload, upload.name, data.engine(), apply_swaps=swap)
+    st.session_state[REPORT] = (key, report)
+    return report
+
+
+def _show_report(report: ingest.Report) -> None:
+    c = st.columns(5)
+    c[0].metric("Rows", f"{report.rows:,}")
+    c[1].metric("Valid", f"{len(report.valid):,}")
+    c[2].metric("Rejected", f"{report.rejected:,}")
+    c[3].metric("New", f"{report.will_insert:,}")
+    c[4].metric("Updates", f"{report.will_update:,}")
+    st.caption(f"Read as **{report.format}** · encoding {report.encoding} · delimiter "
+               f"{report.delimiter!r} · sha256 {report.sha256[:12]}…")
+    if report.errors:
+        st.subheader(f"{len(report.errors):,} errors — these rows will not be imported")
+        st.dataframe(pd.DataFrame([e.__dict__ for e in report.errors]), hide_index=True,
+                     width="stretch")
+    if report.warnings:
+        st.subheader(f"{len(report.warnings):,} warnings")
+        st.dataframe(pd.DataFrame([w.__dict__ for w in report.warnings]), hide_index=True,
+                     width="stretch")
+
+
+def upload_page() -> None:
+    state.setup("Upload")
+    st.title("Upload incidents")
+    if FLASH in st.session_state:
+        st.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
+    limit = st.get_option("server.maxUploadSize")
+    st.write(f"CSV files in Borderwatch's own layout, or ACLED or UCDP GED exports as they "
+             f"come (comma, semicolon or tab; UTF-8 or Windows-1252). Up to **{limit} MB** "
+             "a file. Nothing is imported until you press *Import*; every import can be "
+             "undone below.")
+    upload = st.file_uploader("Incident file", type=["csv", "tsv", "txt"], key="upload")
+    if upload is not None:
+        swap = st.session_state.get("swap_latlon", False)
+        report = _report(upload, swap)
+        if report.file_error:
+            st.error(f"**{upload.name}**: {report.file_error}", icon=":material/error:")
+        else:
+            _show_report(report)
+            if report.swap_rows() or report.swapped:
+                n = len(report.swap_rows()) or report.swapped
+                st.checkbox(f"Swap latitude and longitude on the {n} rows flagged as swapped",
+                            key="swap_latlon")
+            if not report.valid.empty:
+                st.subheader("Preview of the valid rows")
+                st_folium(maps.build_map(report.valid), key="preview_map", height=420,
+                          use_container_width=True, returned_objects=[])
+            if st.button(f"Import {len(report.valid):,} valid rows", type="primary",
+                         disabled=report.valid.empty, key="import"):
+                try:
+                    result = ingest.commit(report, data.engine())
+                except store.StoreError as exc:
+                    st.error(str(exc))
+                else:
+                    st.session_state.pop(REPORT, None)
+                    st.session_state[FLASH] = f"Imported **{upload.name}**: {result.summary()}."
+                    st.rerun()
+    _history()
+
+
+def _history() -> None:
+    st.subheader("Import history")
+    batches = store.batches(data.engine())
+    if batches.empty:
+        st.caption("No imports yet.")
+        return
+    st.dataframe(batches, hide_index=True, width="stretch")
+    active = batches[batches["undone_at"].isna()]["id"].tolist()
+    if not active:
+        return
+    c1, c2 = st.columns([1, 3])
+    chosen = c1.selectbox("Batch", active, key="undo_batch")
+    if c2.button("Undo this batch", key="undo"):
+        try:
+            done = store.undo(data.engine(), int(chosen))
+        except store.StoreError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state[FLASH] = (f"Batch {chosen} undone: {done['deleted']} rows "
+                                       f"removed, {done['restored']} restored to their "
+                                       "earlier values.")
+            st.rerun()

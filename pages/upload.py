@@ -1,0 +1,3 @@
+from borderwatch.ui.upload import upload_page
+
+upload_page()
