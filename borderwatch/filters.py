@@ -40,6 +40,7 @@ class Filters:
     provinces: tuple[str, ...] = ()
     min_fatalities: int = 0
     text: str = ""
+    max_border_km: float | None = None  # distance to the nearest Afghan border
 
     def is_default(self) -> bool:
         return self == Filters()
@@ -103,6 +104,8 @@ def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
             mask &= df[col].isin(list(chosen)).to_numpy()
     if f.min_fatalities > 0:
         mask &= (df["fatalities"].fillna(0) >= f.min_fatalities).to_numpy()
+    if f.max_border_km is not None and "border_km" in df:
+        mask &= (df["border_km"] <= f.max_border_km).fillna(False).to_numpy()
     if f.text.strip():
         needle = f.text.strip().lower()
         hay = (df["notes"].fillna("") + " " + df["location"].fillna("") + " "
@@ -127,6 +130,8 @@ def to_params(f: Filters, d: Display) -> dict[str, str | list[str]]:
         out["minfat"] = str(f.min_fatalities)
     if f.text:
         out["q"] = f.text
+    if f.max_border_km is not None:
+        out["border"] = f"{f.max_border_km:g}"
     default = Display()
     for fd in fields(Display):
         value = getattr(d, fd.name)
@@ -191,6 +196,18 @@ def from_params(params: Mapping[str, Sequence[str]], vocab: Vocabulary,
                            "≥ 0; ignored.")
             min_fat = 0
 
+    max_border: float | None = None
+    raw = first("border")
+    if raw not in (None, ""):
+        try:
+            max_border = float(str(raw))
+            if not 0 <= max_border < 100_000:
+                raise ValueError
+        except ValueError:
+            notices.append(f"Border distance {raw!r} in the link is not a number of km ≥ 0; "
+                           "ignored.")
+            max_border = None
+
     text = first("q") or ""
     if len(text) > MAX_TEXT:
         notices.append(f"The search text in the link is longer than {MAX_TEXT} characters; "
@@ -208,13 +225,14 @@ def from_params(params: Mapping[str, Sequence[str]], vocab: Vocabulary,
             notices.append(f"Unknown {fd} {choice!r} in the link; using "
                            f"{choices[getattr(display, fd)]!r}.")
 
-    known_keys = {"from", "to", "minfat", "q", *(p for p, _ in LIST_PARAMS.values()),
+    known_keys = {"from", "to", "minfat", "q", "border", *(p for p, _ in LIST_PARAMS.values()),
                   *(fd.name for fd in fields(Display))}
     for key in params:
         if key not in known_keys:
             notices.append(f"Unknown link parameter {key!r}; ignored.")
 
-    filters = Filters(start=start, end=end, min_fatalities=min_fat, text=text, **lists)
+    filters = Filters(start=start, end=end, min_fatalities=min_fat, text=text,
+                      max_border_km=max_border, **lists)
     return filters, display, notices
 
 
@@ -233,6 +251,8 @@ def describe(f: Filters) -> str:
     if f.min_fatalities:
         noun = "fatality" if f.min_fatalities == 1 else "fatalities"
         parts.append(f"at least {f.min_fatalities} {noun}")
+    if f.max_border_km is not None:
+        parts.append(f"within {f.max_border_km:g} km of an Afghan border")
     if f.text:
         parts.append(f"mentioning “{f.text}”")
     return "; ".join(parts) if parts else "all incidents"

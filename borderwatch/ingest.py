@@ -147,7 +147,7 @@ def validate(data: bytes, file_name: str, engine: Engine | None = None,
     if not valid.empty:
         geo = geodata.locate(valid["latitude"], valid["longitude"])
         valid = pd.concat([valid, geo], axis=1)
-        swapped_rows = set(report.swap_rows())
+        swapped_rows = {w.row for w in warnings if w.kind == "swap"}
         outside = valid["geo_country"].isna()
         outside_rows = valid[outside & ~valid["_row"].isin(swapped_rows)]
         warnings += _warn(outside_rows, "latitude/longitude",

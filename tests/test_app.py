@@ -120,3 +120,26 @@ def test_hostile_text_is_inert_on_every_page(hostile_csv, monkeypatch, tmp_path)
         assert not at.exception
     args = folium_args(app())
     assert XSS not in args["script"]
+
+
+def test_upload_page_validates_then_imports_then_undoes(tmp_path, monkeypatch):
+    from tests.conftest import synthetic_row, write_csv
+
+    monkeypatch.setenv("BORDERWATCH_DB_URL", f"sqlite:///{tmp_path / 'upload.sqlite'}")
+    path = write_csv(tmp_path / "new.csv", [synthetic_row(1), synthetic_row(2, latitude="x")])
+    at = app("pages/upload.py")
+    assert not at.exception
+    assert "200 MB" in at.markdown[0].value
+    before = shown(at)
+    [uploader] = at.get("file_uploader")
+    uploader.set_value(("new.csv", path.read_bytes(), "text/csv")) if hasattr(
+        uploader, "set_value") else pytest.skip("AppTest cannot drive st.file_uploader")
+    at.run()
+    assert not at.exception
+    assert "1 errors" in " ".join(s.value for s in at.subheader)
+    at.button(key="import").click().run()
+    assert not at.exception
+    assert "1 inserted" in at.success[0].value
+    assert shown(at) == before + 1
+    at.button(key="undo").click().run()
+    assert shown(at) == before

@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -49,6 +50,7 @@ def test_url_round_trip_reproduces_the_view(vocab):
                     event_types=("Battles",), sub_event_types=("Armed clash",),
                     countries=("Tajikistan",), provinces=("Gorno-Badakhshan",),
                     min_fatalities=2, text="border")
+    f = dataclasses.replace(f, max_border_km=12.5)
     d = flt.Display(mode="clusters", basemap="osm", period="week")
     params = flt.to_params(f, d)
     as_lists = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
@@ -93,3 +95,14 @@ def test_describe_says_the_filters_in_words():
                     "at least 1 fatality")
     assert flt.describe(flt.Filters(provinces=("Khost",))) == "province: Khost"
     assert flt.describe(flt.Filters()) == "all incidents"
+
+
+def test_distance_to_the_afghan_border_filter(curated):
+    from borderwatch import geodata
+
+    df = curated.join(geodata.locate(curated.latitude, curated.longitude))
+    near = flt.apply(df, flt.Filters(max_border_km=10))
+    assert set(near.event_id) == {"BW-0004", "BW-0008", "BW-0013", "BW-0014", "BW-0017"}
+    assert flt.describe(flt.Filters(max_border_km=10)) == "within 10 km of an Afghan border"
+    _, _, notices = flt.from_params({"border": ["near"]}, flt.Vocabulary.of(df))
+    assert "Border distance 'near'" in notices[0]

@@ -64,5 +64,9 @@ def incidents_page() -> None:
             "event_date": st.column_config.DateColumn(LABELS["event_date"],
                                                       format="YYYY-MM-DD"),
             "notes": st.column_config.TextColumn(LABELS["notes"], width="large"),
+            "geo_country": st.column_config.Column("Country (from coordinates)"),
+            "geo_admin1": st.column_config.Column("Province (from coordinates)"),
+            "border_km": st.column_config.NumberColumn("Km to Afghan border", format="%.1f"),
+            "batch_id": st.column_config.NumberColumn("Import batch"),
         },
     )

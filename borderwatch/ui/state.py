@@ -71,6 +71,8 @@ def _changed(name: str, key: str) -> None:
         value = value if isinstance(value, dt.date) else None
     elif name == "min_fatalities":
         value = int(value or 0)
+    elif name == "max_border_km":
+        value = None if value is None else float(value)
     elif name == "text":
         value = (value or "").strip()[: flt.MAX_TEXT]
     elif name in FILTER_FIELDS:
@@ -140,6 +142,9 @@ def filter_widgets(f: flt.Filters, df: pd.DataFrame) -> None:
                    placeholder="All provinces", **_bind("provinces", list(f.provinces)))
     st.number_input("Minimum fatalities", min_value=0, step=1,
                     **_bind("min_fatalities", f.min_fatalities))
+    st.number_input("Within km of an Afghan border", min_value=0.0, step=5.0,
+                    value=None, placeholder="Any distance",
+                    **_bind("max_border_km", f.max_border_km))
     st.text_input("Search notes and places", max_chars=flt.MAX_TEXT,
                   placeholder="e.g. Darvoz, border, rally",
                   **_bind("text", f.text))

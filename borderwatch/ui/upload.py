@@ -10,7 +10,8 @@ from borderwatch import ingest, maps, store
 from borderwatch.ui import data, state
 
 REPORT = "bw_upload_report"
-FLASH = "bw_upload_flash"  # a result message that survives the rerun after a change
+FLASH = "bw_upload_flash"
+GENERATION = "bw_upload_generation"  # a result message that survives the rerun after a change
 
 
 def _report(upload, swap: bool) -> ingest.Report:
@@ -55,7 +56,9 @@ def upload_page() -> None:
              f"come (comma, semicolon or tab; UTF-8 or Windows-1252). Up to **{limit} MB** "
              "a file. Nothing is imported until you press *Import*; every import can be "
              "undone below.")
-    upload = st.file_uploader("Incident file", type=["csv", "tsv", "txt"], key="upload")
+    # A new key after each import empties the uploader.
+    upload = st.file_uploader("Incident file", type=["csv", "tsv", "txt"],
+                              key=f"upload_{st.session_state.get(GENERATION, 0)}")
     if upload is not None:
         swap = st.session_state.get("swap_latlon", False)
         report = _report(upload, swap)
@@ -65,7 +68,8 @@ def upload_page() -> None:
             _show_report(report)
             if report.swap_rows() or report.swapped:
                 n = len(report.swap_rows()) or report.swapped
-                st.checkbox(f"Swap latitude and longitude on the {n} rows flagged as swapped",
+                rows = "row" if n == 1 else "rows"
+                st.checkbox(f"Swap latitude and longitude on the {n} {rows} flagged as swapped",
                             key="swap_latlon")
             if not report.valid.empty:
                 st.subheader("Preview of the valid rows")
@@ -79,6 +83,7 @@ def upload_page() -> None:
                     st.error(str(exc))
                 else:
                     st.session_state.pop(REPORT, None)
+                    st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
                     st.session_state[FLASH] = f"Imported **{upload.name}**: {result.summary()}."
                     st.rerun()
     _history()
@@ -95,7 +100,8 @@ def _history() -> None:
     if not active:
         return
     c1, c2 = st.columns([1, 3])
-    chosen = c1.selectbox("Batch", active, key="undo_batch")
+    # Keyed on the newest batch, so the choice starts on it after every import.
+    chosen = c1.selectbox("Batch", active, key=f"undo_batch_{active[0]}")
     if c2.button("Undo this batch", key="undo"):
         try:
             done = store.undo(data.engine(), int(chosen))

@@ -1,0 +1,203 @@
+"""The store and imports, on SQLite and on PostgreSQL (127.0.0.1:5432, database test)."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from borderwatch import incidents, ingest, store
+from tests.conftest import need, synthetic_row
+from tests.test_readers import acled_row, csv_bytes, ucdp_row
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _pg_available() -> bool:
+    try:
+        with sa.create_engine(PG_URL).connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means: not here
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        eng = store.make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+        yield eng
+        eng.dispose()
+        return
+    need(_pg_available(), f"PostgreSQL is not reachable at {PG_URL}")
+    schema = f"bw_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    eng = store.make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}")
+    yield eng
+    eng.dispose()
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def native(rows) -> bytes:
+    return csv_bytes(rows)
+
+
+def load(engine, data: bytes, name: str = "file.csv", **kw) -> store.ImportResult:
+    return ingest.commit(ingest.validate(data, name, engine, **kw), engine)
+
+
+def test_seed_loads_the_curated_file_once(engine, curated):
+    first = ingest.seed(engine)
+    assert first and first.inserted == len(curated)
+    assert ingest.seed(engine) is None
+    assert store.counts(engine) == len(curated)
+    back = store.read_incidents(engine).sort_values("event_id").reset_index(drop=True)
+    expected = curated.sort_values("event_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(back[expected.columns], expected, check_dtype=False)
+
+
+def test_import_reports_counts_and_reimport_adds_nothing(engine):
+    data = native([synthetic_row(i) for i in range(1, 6)] + [synthetic_row(6, event_date="x")])
+    res = load(engine, data)
+    assert (res.inserted, res.updated, res.unchanged, res.rejected) == (5, 0, 0, 1)
+    before = store.snapshot(engine)
+    again = load(engine, data)
+    assert again.batch_id is None and again.unchanged == 5 and again.inserted == 0
+    assert store.snapshot(engine) == before
+    assert len(store.batches(engine)) == 1
+
+
+def test_every_row_is_traceable_to_its_file(engine):
+    res = load(engine, native([synthetic_row(1), synthetic_row(2)]), "analyst-a.csv")
+    df = store.read_incidents(engine)
+    assert set(df["batch_id"]) == {res.batch_id}
+    batch = store.batches(engine).set_index("id").loc[res.batch_id]
+    assert batch["file_name"] == "analyst-a.csv" and len(batch["sha256"]) == 64
+    assert batch["format"] == "native" and batch["created_by"]
+
+
+def test_acled_reexport_updates_by_event_id(engine):
+    load(engine, csv_bytes([acled_row(event_id_cnty="SYNAFG1"),
+                            acled_row(event_id_cnty="SYNAFG2")]), "acled-1.csv")
+    res = load(engine, csv_bytes([acled_row(event_id_cnty="SYNAFG1", fatalities="5"),
+                                  acled_row(event_id_cnty="SYNAFG2"),
+                                  acled_row(event_id_cnty="SYNAFG3")]), "acled-2.csv")
+    assert (res.inserted, res.updated, res.unchanged) == (1, 1, 1)
+    df = store.read_incidents(engine).set_index("event_id")
+    assert df.loc["SYNAFG1", "fatalities"] == 5 and len(df) == 3
+
+
+def test_ucdp_import_and_update(engine):
+    load(engine, csv_bytes([ucdp_row()]), "ged.csv")
+    res = load(engine, csv_bytes([ucdp_row(best="9")]), "ged-v2.csv")
+    assert (res.inserted, res.updated) == (0, 1)
+    row = store.read_incidents(engine).set_index("event_id").loc["UCDP-424242"]
+    assert row["fatalities"] == 9 and row["admin1"] == "Khost"
+
+
+def test_undo_restores_the_store_exactly(engine):
+    load(engine, native([synthetic_row(1), synthetic_row(2)]))
+    before = store.snapshot(engine)
+    res = load(engine, native([synthetic_row(1, fatalities=7), synthetic_row(3)]))
+    assert (res.inserted, res.updated) == (1, 1)
+    assert store.snapshot(engine) != before
+    assert store.undo(engine, res.batch_id) == {"deleted": 1, "restored": 1}
+    assert store.snapshot(engine) == before
+    with pytest.raises(store.StoreError, match="already undone"):
+        store.undo(engine, res.batch_id)
+    with pytest.raises(store.StoreError, match="no batch 999"):
+        store.undo(engine, 999)
+
+
+def test_undo_refuses_when_a_later_batch_changed_the_same_rows(engine):
+    first = load(engine, native([synthetic_row(1)]))
+    second = load(engine, native([synthetic_row(1, fatalities=4)]))
+    with pytest.raises(store.StoreError, match=f"undo batch {second.batch_id} first"):
+        store.undo(engine, first.batch_id)
+    store.undo(engine, second.batch_id)
+    store.undo(engine, first.batch_id)
+    assert store.counts(engine) == 0
+
+
+def test_import_and_undo_change_the_data_version(engine):
+    v0 = store.data_version(engine)
+    res = load(engine, native([synthetic_row(1)]))
+    v1 = store.data_version(engine)
+    store.undo(engine, res.batch_id)
+    assert v0 < v1 < store.data_version(engine)
+
+
+def test_a_failure_mid_import_leaves_the_store_unchanged(engine, monkeypatch):
+    load(engine, native([synthetic_row(1)]))
+    before, batches_before = store.snapshot(engine), len(store.batches(engine))
+    version = store.data_version(engine)
+    report = ingest.validate(native([synthetic_row(1, fatalities=9), synthetic_row(2)]),
+                             "f.csv", engine)
+
+    def boom(*_a, **_k):
+        raise RuntimeError("injected failure after the inserts")
+
+    monkeypatch.setattr(store, "_update_rows", boom)  # runs after the new rows went in
+    with pytest.raises(RuntimeError, match="injected"):
+        ingest.commit(report, engine)
+    assert store.snapshot(engine) == before
+    assert len(store.batches(engine)) == batches_before
+    assert store.data_version(engine) == version
+
+
+def test_eight_concurrent_imports_lose_and_duplicate_nothing(engine):
+    # File k holds ids 50k .. 50k+99: each overlaps its neighbour by 50 identical rows.
+    files = [native([synthetic_row(i) for i in range(50 * k, 50 * k + 100)]) for k in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda kd: load(engine, kd[1], f"f{kd[0]}.csv"),
+                                enumerate(files)))
+    unique = 50 * 7 + 100
+    assert store.counts(engine) == unique
+    assert sum(r.inserted for r in results) == unique
+    assert sum(r.inserted + r.unchanged for r in results) == 800
+    ids = store.read_incidents(engine)["event_id"]
+    assert ids.is_unique
+    assert len(store.batches(engine)) == sum(1 for r in results if r.batch_id)
+
+
+def test_validation_warnings(engine):
+    ingest.seed(engine)
+    rows = [
+        synthetic_row(1, latitude=70.58, longitude=37.12),  # swapped
+        synthetic_row(2, latitude=48.85, longitude=2.35),  # Paris
+        synthetic_row(3, country="Tajikistan"),  # the point is in Afghanistan
+        synthetic_row(4, admin1="Takhar"),  # the point is in Badakhshan
+        synthetic_row(5, event_type="Skirmish"),
+        synthetic_row(6), synthetic_row(6),  # duplicate in the file
+        synthetic_row(7, admin1=""),  # blank province gets filled
+        {**incidents.load_curated().astype(str).iloc[0].to_dict(), "event_date": "2021-08-26",
+         "fatalities": "183", "time_precision": "1", "geo_precision": "1"},
+    ]
+    report = ingest.validate(native(rows), "w.csv", engine)
+    kinds = {(w.row, w.kind) for w in report.warnings}
+    assert {(2, "swap"), (3, "outside-region"), (4, "outside-country"), (5, "province"),
+            (6, "event-type"), (8, "duplicate"), (10, "in-store")} <= kinds
+    assert (2, "outside-region") not in kinds
+    assert report.will_skip == 1
+    filled = report.valid.set_index("event_id").loc["SYN-00007", "admin1"]
+    assert filled == "Badakhshan"
+    swapped = ingest.validate(native(rows), "w.csv", engine, apply_swaps=True)
+    row = swapped.valid.set_index("event_id").loc["SYN-00001"]
+    assert (row["latitude"], row["longitude"]) == (37.12, 70.58)
+    assert swapped.swapped == 1
+
+
+def test_derived_geography_is_stored(engine):
+    load(engine, native([synthetic_row(1, latitude=38.46, longitude=70.78,
+                                       country="Tajikistan", admin1="")]))
+    row = store.read_incidents(engine).iloc[0]
+    assert (row["geo_country"], row["geo_admin1"], row["admin1"]) == (
+        "Tajikistan", "Gorno-Badakhshan", "Gorno-Badakhshan")
+    assert 0 < row["border_km"] < 5
