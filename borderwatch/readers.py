@@ -100,12 +100,8 @@ def read_bytes(data: bytes, name: str = "upload.csv") -> ReadResult:
     if text.count('"') % 2:
         raise FileLevelError("The file has an unclosed quote (an odd number of \" "
                              "characters); nothing was read.")
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str,
-                            keep_default_na=False, skipinitialspace=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise FileLevelError(f"The file cannot be read as a table: {exc}",
-                             unreadable=True) from exc
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    frame = _parse(text, delimiter, lines)
     frame.columns = [str(c).strip() for c in frame.columns]
     if len(frame.columns) < 2:
         raise FileLevelError("The file has a single column: this is not a CSV table of "
@@ -118,7 +114,6 @@ def read_bytes(data: bytes, name: str = "upload.csv") -> ReadResult:
     if missing:
         raise FileLevelError(f"Read as {fmt} format, but required column(s) missing: "
                              + ", ".join(missing) + ".")
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     if lines == len(frame) + 1:  # no quoted newlines: record i is on line i + 1
         rows = pd.Series(range(2, len(frame) + 2), dtype="int64")
     else:
@@ -128,6 +123,30 @@ def read_bytes(data: bytes, name: str = "upload.csv") -> ReadResult:
     return ReadResult(fmt, encoding, delimiter, mapped)
 
 
+def _parse(text: str, delimiter: str, lines: int) -> pd.DataFrame:
+    """Parse CSV text: Arrow's parser (about 8x faster) unless a value holds a newline,
+    which only pandas' own parser reads right."""
+    blank = text.count("\n\n") + text.count("\r\n\r\n")
+    try:
+        if not blank:
+            frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), sep=delimiter, dtype=str,
+                                keep_default_na=False, engine="pyarrow")
+            if len(frame) + 1 == lines:
+                return frame
+        return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str,
+                           keep_default_na=False, skip_blank_lines=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise FileLevelError(f"The file cannot be read as a table: {exc}",
+                             unreadable=True) from exc
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises its own error types
+        try:
+            return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str,
+                               keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error):
+            raise FileLevelError(f"The file cannot be read as a table: {exc}",
+                                 unreadable=True) from exc
+
+
 def _native(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reindex(columns=list(COLUMN_NAMES), fill_value="")
 
@@ -135,10 +154,13 @@ def _native(frame: pd.DataFrame) -> pd.DataFrame:
 def parse_acled_dates(values: pd.Series) -> pd.Series:
     """ACLED dates as ISO strings: "04 September 2023", "2023-09-04", "4/9/2023" stay
     distinguishable; anything else is passed through to fail validation."""
-    iso = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
-    long = pd.to_datetime(values, format="%d %B %Y", errors="coerce")
-    parsed = iso.fillna(long)
-    return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), values)
+    iso = values.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)
+    if iso.all():
+        return values
+    long = pd.to_datetime(values[~iso], format="%d %B %Y", errors="coerce")
+    out = values.copy()
+    out[~iso] = long.dt.strftime("%Y-%m-%d").where(long.notna(), values[~iso])
+    return out
 
 
 def _acled(frame: pd.DataFrame) -> pd.DataFrame:
