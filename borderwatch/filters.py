@@ -21,12 +21,14 @@ MAP_MODES: dict[str, str] = {
     "heat": "Heat map",
     "choropleth-incidents": "Provinces: incidents",
     "choropleth-fatalities": "Provinces: fatalities",
+    "playback": "Playback over time",
 }
 BASEMAPS: dict[str, str] = {
     "none": "Boundaries only (offline)",
     "osm": "OpenStreetMap (needs internet)",
 }
 PERIODS: dict[str, str] = {"week": "Week", "month": "Month"}
+PRESENT: dict[str, str] = {"0": "Off", "1": "On"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Display:
     mode: str = "auto"
     basemap: str = "none"
     period: str = "month"
+    present: str = "0"  # presentation mode: "1" hides the controls
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,8 @@ def from_params(params: Mapping[str, Sequence[str]], vocab: Vocabulary,
         text = text[:MAX_TEXT]
 
     display = Display()
-    for fd, choices in (("mode", MAP_MODES), ("basemap", BASEMAPS), ("period", PERIODS)):
+    for fd, choices in (("mode", MAP_MODES), ("basemap", BASEMAPS), ("period", PERIODS),
+                        ("present", PRESENT)):
         choice = first(fd)
         if choice is None:
             continue

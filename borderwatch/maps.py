@@ -368,6 +368,8 @@ def legend_html(df: pd.DataFrame, mode: str, edges: list[int] | None) -> str:
         return f"<b>{metric} per province</b>" + "<br>".join(rows)
     if mode == "heat":
         return "<b>Incident density</b>low → high"
+    if mode == "playback":
+        head = "<b>Event type</b><small>one period at a time: press Play</small><br>"
     present = [t for t in EVENT_COLOURS if t in set(df["event_type"].dropna())]
     others = sorted(set(df["event_type"].dropna()) - set(EVENT_COLOURS))
     rows = [f'<span class="bw-swatch" style="background:{EVENT_COLOURS[t]}"></span>{_esc(t)}'
@@ -375,13 +377,97 @@ def legend_html(df: pd.DataFrame, mode: str, edges: list[int] | None) -> str:
     rows += [f'<span class="bw-swatch" style="background:{OTHER_COLOUR}"></span>{_esc(t)}'
              for t in others]
     size = "Size: fatalities (small = none reported)"
-    head = "<b>Event type</b>"
+    if mode != "playback":
+        head = "<b>Event type</b>"
     if mode == "clusters":
         head = "<b>Event type</b><small>numbered circles group nearby incidents</small><br>"
     return head + "<br>".join(rows) + f"<br><small>{size}</small>"
 
 
-def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none") -> folium.Map:
+class Playback(MacroElement):
+    """Animates incidents period by period (week or month): play/pause, a slider, the
+    period's label. Plain Leaflet, so it works offline; tooltips arrive escaped."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var rows = {{ this.rows | tojson }};
+            var labels = {{ this.labels | tojson }};
+            var layer = L.layerGroup().addTo(map);
+            var byPeriod = labels.map(function () { return []; });
+            rows.forEach(function (r) { byPeriod[r[4]].push(r); });
+            var ctl = L.control({position: 'topright'});
+            var state = {i: 0, timer: null};
+            ctl.onAdd = function () {
+                var div = L.DomUtil.create('div', 'bw-legend bw-playback');
+                div.innerHTML = '<button type="button" class="bw-play">▶ Play</button> ' +
+                    '<input type="range" min="0" value="0" class="bw-slider"> ' +
+                    '<b class="bw-period"></b> <span class="bw-count"></span>';
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            ctl.addTo(map);
+            var root = ctl.getContainer();
+            var slider = root.querySelector('.bw-slider');
+            var button = root.querySelector('.bw-play');
+            slider.max = String(labels.length - 1);
+            function show(i) {
+                state.i = i;
+                slider.value = String(i);
+                layer.clearLayers();
+                byPeriod[i].forEach(function (r) {
+                    L.circleMarker([r[0], r[1]], {radius: r[3], color: '#333', weight: 1,
+                        fillColor: r[2], fillOpacity: 0.85, className: 'bw-incident'})
+                        .bindTooltip(r[5], {sticky: true}).addTo(layer);
+                });
+                root.querySelector('.bw-period').textContent = labels[i];
+                root.querySelector('.bw-count').textContent =
+                    byPeriod[i].length + (byPeriod[i].length === 1 ? ' incident' : ' incidents');
+            }
+            function stop() { clearInterval(state.timer); state.timer = null;
+                              button.textContent = '▶ Play'; }
+            button.addEventListener('click', function () {
+                if (state.timer) { stop(); return; }
+                if (state.i >= labels.length - 1) { show(0); }
+                button.textContent = '❚❚ Pause';
+                state.timer = setInterval(function () {
+                    if (state.i >= labels.length - 1) { stop(); return; }
+                    show(state.i + 1);
+                }, {{ this.interval }});
+            });
+            slider.addEventListener('input', function () { stop(); show(+slider.value); });
+            show(0);
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list[list[Any]], labels: list[str], interval_ms: int = 800):
+        super().__init__()
+        self._name = "Playback"
+        self.rows = rows
+        self.labels = labels
+        self.interval = int(interval_ms)
+
+
+def playback_frames(df: pd.DataFrame, period: str) -> tuple[list[list[Any]], list[str]]:
+    """Rows [lat, lon, colour, radius, period index, tooltip] and one label per period
+    (every period from the first incident's to the last's, empty ones included)."""
+    if df.empty:
+        return [], []
+    from borderwatch.charts import FREQ, period_index
+
+    starts = period_index(df["event_date"], period)
+    periods = pd.date_range(starts.min(), starts.max(), freq=FREQ[period])
+    position = {p: i for i, p in enumerate(periods)}
+    fmt = "Week of %d %b %Y" if period == "week" else "%B %Y"
+    rows = [[r["lat"], r["lon"], r["colour"], r["radius"], position[s], r["tip"]]
+            for r, s in zip(_incident_rows(df), starts, strict=True)]
+    return rows, [p.strftime(fmt) for p in periods]
+
+
+def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
+              period: str = "month") -> folium.Map:
     """The incident map of ``df`` (already filtered) in the given display mode."""
     drawn = resolve_mode(mode, len(df))
     m = folium.Map(location=CENTER, zoom_start=ZOOM, tiles=None, max_zoom=18, min_zoom=3,
@@ -394,7 +480,11 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none") -> fo
     edges = _add_provinces(m, province_totals(df), metric)
     _add_countries_and_borders(m)
     rows = _incident_rows(df) if drawn in ("points", "clusters", "heat") else []
-    if drawn == "points":
+    if drawn == "playback":
+        frames, labels = playback_frames(df, period)
+        if labels:
+            Playback(frames, labels).add_to(m)
+    elif drawn == "points":
         _add_points(m, rows)
     elif drawn == "clusters":
         _add_clusters(m, rows)

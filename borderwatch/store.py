@@ -193,7 +193,8 @@ def _bulk_insert(conn: Connection, table: str, cols: Sequence[str],
         return
     names = ", ".join(cols)
     if conn.dialect.name == "postgresql":
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        driver: Any = conn.connection.driver_connection
+        cursor = driver.cursor()
         with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

@@ -143,3 +143,26 @@ def test_upload_page_validates_then_imports_then_undoes(tmp_path, monkeypatch):
     assert shown(at) == before + 1
     at.button(key="undo").click().run()
     assert shown(at) == before
+
+
+def test_brief_page_shows_figures_and_summary():
+    at = app("pages/brief.py", **{"from": "2023-09-01", "to": "2023-09-30"})
+    assert not at.exception
+    values = {m.label: m.value for m in at.metric}
+    assert values["Incidents"] == "3" and values["Reported fatalities"] == "3"
+    texts = [md.value.replace("\\", "") for md in at.markdown]
+    assert ("#### From 1 September to 30 September 2023, 3 incidents in Badakhshan, Dushanbe "
+            "and Gorno-Badakhshan killed 3 people") in " ".join(texts)
+    labels = [b.label for b in at.get("download_button")]
+    assert {"CSV", "GeoJSON", "Map (HTML, works offline)", "PNG",
+            "One-page PDF brief"} <= set(labels)
+
+
+def test_presentation_mode_hides_controls_and_states_the_filters():
+    at = app("pages/brief.py", country="Tajikistan", present="1")
+    assert not at.exception
+    assert len(at.sidebar.children) == 0 or not at.sidebar.get("multiselect")
+    assert "country: Tajikistan" in at.info[0].value
+    at.button[0].click().run()  # exit presentation mode
+    assert "present" not in at.query_params
+    assert at.sidebar.get("multiselect")

@@ -26,12 +26,16 @@ def map_page() -> None:
         c3.caption(f"Automatic display: **{flt.MAP_MODES[drawn]}** for "
                    f"{len(view.data):,} {noun} (points up to {maps.POINTS_LIMIT:,}, "
                    f"clusters up to {maps.CLUSTERS_LIMIT:,}, then provinces).")
-    m = maps.build_map(view.data, view.display.mode, view.display.basemap)
+    if view.display.mode == "playback":
+        state.display_select("period", "Step", flt.PERIODS, view.display, c3)
+    m = maps.build_map(view.data, view.display.mode, view.display.basemap,
+                       view.display.period)
     st_folium(m, key="incident_map", height=MAP_HEIGHT, use_container_width=True,
               returned_objects=[])
     st.caption("Hover a province for its totals; click an incident for its full record. "
                "Thick black lines: Afghanistan's international borders. Boundaries: Natural "
                "Earth (public domain).")
+    state.presentation_footer(view)
 
 
 def trends_page() -> None:
@@ -47,6 +51,7 @@ def trends_page() -> None:
     left, right = st.columns(2)
     left.plotly_chart(charts.actors_figure(view.data), key="actors")
     right.plotly_chart(charts.provinces_figure(view.data), key="provinces")
+    state.presentation_footer(view)
 
 
 def incidents_page() -> None:
@@ -70,3 +75,4 @@ def incidents_page() -> None:
             "batch_id": st.column_config.NumberColumn("Import batch"),
         },
     )
+    state.presentation_footer(view)

@@ -8,9 +8,11 @@ always reproduces what is on screen.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -24,6 +26,7 @@ NOTICES = "bw_notices"
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("dashboard.py", "Map", ":material/map:"),
     ("pages/trends.py", "Trends", ":material/bar_chart:"),
+    ("pages/brief.py", "Brief", ":material/co_present:"),
     ("pages/incidents.py", "Incidents", ":material/table_rows:"),
     ("pages/upload.py", "Upload", ":material/upload_file:"),
 )
@@ -159,24 +162,72 @@ def display_select(name: str, label: str, choices: dict[str, str], d: flt.Displa
                         **_bind(name, getattr(d, name)))
 
 
+PRESENTATION_CSS = """
+<style>
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  [data-testid="stMainMenu"], footer { display: none !important; }
+  .block-container { padding-top: 1.5rem !important; max-width: 100% !important; }
+  html { font-size: 20px; }
+</style>
+"""  # static: nothing from data or the URL goes in here
+
+
+def share_link(f: flt.Filters, d: flt.Display) -> str:
+    """The full address of this page with the view in its query string."""
+    base = (st.context.url or "").split("?", 1)[0]
+    query = urlencode(flt.to_params(f, d), doseq=True)
+    return f"{base}?{query}" if query else base
+
+
+def _set_present(value: str) -> None:
+    f, d = st.session_state[STATE]
+    _commit(f, replace(d, present=value))
+
+
 def setup(title: str) -> View:
     """Start a page: config, view from URL/session, sidebar with navigation and filters."""
     st.set_page_config(page_title=f"{title} · Borderwatch", page_icon=ICON, layout="wide")
     full = data.dataset()
     f, d = current()
     view = data.filtered(f)
+    if d.present == "1":
+        st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
+        st.info(f"**{len(view):,}** of {len(full):,} incidents · "
+                + md_escape(flt.describe(f)), icon=":material/filter_alt:")
+        return View(filters=f, display=d, data=view, total=len(full))
     with st.sidebar:
         st.markdown("### Borderwatch")
         navigation(f, d)
         st.metric("Incidents shown", f"{len(view):,}", help="Incidents matching the filters")
         st.caption(f"of {len(full):,} in the data")
         filter_widgets(f, full)
+        with st.expander("Share this view", icon=":material/link:"):
+            st.caption("Copy the link: it opens this page with these filters.")
+            st.code(share_link(f, d), language=None, wrap_lines=True)
+            st.button("Presentation mode", on_click=_set_present, args=("1",),
+                      icon=":material/slideshow:", width="stretch")
     for notice in st.session_state.get(NOTICES, []):
         st.warning(notice, icon=":material/link_off:")
     return View(filters=f, display=d, data=view, total=len(full))
 
 
+def md_escape(text: str) -> str:
+    """Text from data or a URL, shown literally inside Streamlit markdown."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$])", r"\\\1", text)
+
+
 def caption(view: View) -> None:
     """The count and the filters in words, under each page title."""
+    if view.display.present == "1":
+        return
     st.caption(f"**{len(view.data):,}** of {view.total:,} incidents · "
-               f"{flt.describe(view.filters)}")
+               f"{md_escape(flt.describe(view.filters))}")
+
+
+def presentation_footer(view: View) -> None:
+    """In presentation mode: the link to this view, and the way back."""
+    if view.display.present != "1":
+        return
+    st.caption(md_escape(share_link(view.filters, view.display)))
+    st.button("Exit presentation mode", on_click=_set_present, args=("0",))

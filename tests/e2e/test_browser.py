@@ -167,3 +167,34 @@ def test_every_page_renders_without_errors(server, new_page, screenshots, path, 
     page.wait_for_timeout(800)
     assert page.get_by_test_id("stException").count() == 0
     page.screenshot(path=screenshots / f"page-{name}.png")
+
+
+def test_presentation_mode_hides_the_sidebar_and_states_the_filters(server, new_page,
+                                                                   screenshots):
+    page, _ = new_page()
+    page.goto(f"{server}/brief?country=Tajikistan&present=1")
+    page.get_by_text("country: Tajikistan").first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stSidebar").count() == 0 or not page.get_by_test_id(
+        "stSidebar").is_visible()
+    assert "2 of 18 incidents" in page.get_by_test_id("stAlert").first.inner_text()
+    frame = page.frame_locator(MAP)
+    frame.locator(".bw-legend").first.wait_for()
+    page.wait_for_timeout(800)
+    page.screenshot(path=screenshots / "brief-presentation.png")
+
+
+def test_playback_steps_through_periods_offline(server, new_page):
+    page, _ = new_page()
+    page.goto(f"{server}/?mode=playback&period=month&country=Afghanistan&from=2023-05-01"
+              "&to=2023-09-30")
+    frame = page.frame_locator(MAP)
+    label = frame.locator(".bw-period")
+    label.wait_for(timeout=30_000)
+    assert label.inner_text() == "May 2023"  # the Iran-Taliban border clash
+    assert frame.locator("path.bw-incident").count() == 1
+    frame.locator(".bw-slider").fill("2")
+    assert label.inner_text() == "July 2023"
+    assert frame.locator(".bw-count").inner_text() == "0 incidents"
+    frame.locator(".bw-play").click()
+    frame.get_by_text("September 2023").wait_for(timeout=10_000)
+    assert frame.locator("path.bw-incident").count() == 1

@@ -1,0 +1,114 @@
+"""The brief page: built for a projector, with every export of the current view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from borderwatch import briefing, charts, export, maps, render
+from borderwatch import filters as flt
+from borderwatch.ui import data, state
+
+PICTURES: dict[str, str] = {"map": "Map", "timeline": "Incidents over time",
+                            "fatalities": "Fatalities over time", "actors": "Top actors",
+                            "provinces": "Top provinces"}
+
+
+def _figure(name: str, view: state.View):
+    period = view.display.period
+    return {"timeline": lambda: charts.timeline_figure(view.data, period),
+            "fatalities": lambda: charts.fatalities_figure(view.data, period),
+            "actors": lambda: charts.actors_figure(view.data),
+            "provinces": lambda: charts.provinces_figure(view.data)}[name]()
+
+
+def _map(view: state.View):
+    mode = "points" if view.display.mode == "playback" else view.display.mode
+    return maps.build_map(view.data, mode, "none")
+
+
+def _picture(name: str, view: state.View) -> Callable[[], bytes]:
+    def make() -> bytes:
+        if name == "map":
+            return render.map_png(_map(view))
+        return render.chart_png(_figure(name, view))
+    return make
+
+
+def _pdf(view: state.View) -> Callable[[], bytes]:
+    def make() -> bytes:
+        full = data.dataset()
+        h = briefing.headline(full, view.filters)
+        figures = [("incidents", f"{h.incidents:,}"), ("reported fatalities",
+                                                       f"{h.fatalities:,}")]
+        if h.previous_incidents is not None:
+            figures.append(("incidents in the previous period", f"{h.previous_incidents:,}"))
+        with render.browser() as b:
+            map_image = render.map_png(_map(view), b, size=(1100, 800))
+            chart_image = render.chart_png(_figure("timeline", view), b, size=(900, 800))
+            page = render.brief_html(
+                "Borderwatch brief", "Filters: " + flt.describe(view.filters),
+                briefing.summary(full, view.filters), figures, map_image, chart_image,
+                f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from "
+                f"{view.total:,} incidents · {state.share_link(view.filters, view.display)}")
+            return render.pdf(page, b)
+    return make
+
+
+def _exports(view: state.View) -> None:
+    f = view.filters
+    c = st.columns(3)
+    c[0].download_button("CSV", export.csv_bytes(view.data), export.file_name(f, "csv"),
+                         mime="text/csv", icon=":material/table:", width="stretch")
+    c[1].download_button("GeoJSON", export.geojson_bytes(view.data),
+                         export.file_name(f, "geojson"), mime="application/geo+json",
+                         icon=":material/map:", width="stretch")
+    c[2].download_button("Map (HTML, works offline)",
+                         lambda: render.standalone_map_html(_map(view)).encode(),
+                         export.file_name(f, "html"), mime="text/html",
+                         icon=":material/public:", width="stretch")
+    can_render = render.CHROMIUM.exists()
+    why = None if can_render else f"Needs Chromium at {render.CHROMIUM} on the server."
+    d = st.columns([2, 1, 1])
+    chosen = d[0].selectbox("Picture of", list(PICTURES), format_func=PICTURES.__getitem__,
+                            key="picture_of", label_visibility="collapsed")
+    d[1].download_button("PNG", _picture(chosen, view),
+                         export.file_name(f, f"{chosen}.png"), mime="image/png",
+                         icon=":material/image:", disabled=not can_render, help=why,
+                         width="stretch")
+    d[2].download_button("One-page PDF brief", _pdf(view), export.file_name(f, "pdf"),
+                         mime="application/pdf", icon=":material/picture_as_pdf:",
+                         disabled=not can_render, help=why, width="stretch")
+
+
+def brief_page() -> None:
+    view = state.setup("Brief")
+    st.title("Brief")
+    state.caption(view)
+    full = data.dataset()
+    h = briefing.headline(full, view.filters)
+    c = st.columns(3)
+    c[0].metric("Incidents", f"{h.incidents:,}",
+                delta=briefing.change(h.incidents, h.previous_incidents), delta_color="off")
+    c[1].metric("Reported fatalities", f"{h.fatalities:,}",
+                delta=briefing.change(h.fatalities, h.previous_fatalities), delta_color="off")
+    if h.period:
+        c[2].metric("Period", f"{h.period.days:,} days",
+                    delta=f"{h.period.start:%d %b %Y} – {h.period.end:%d %b %Y}",
+                    delta_color="off", delta_arrow="off")
+    st.markdown("#### " + state.md_escape(briefing.summary(full, view.filters)))
+    left, right = st.columns([3, 2])
+    with left:
+        st_folium(_map(view), key="brief_map", height=520, use_container_width=True,
+                  returned_objects=[])
+    right.plotly_chart(charts.timeline_figure(view.data, view.display.period), key="b_time")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.actors_figure(view.data, 5), key="b_actors")
+    right.plotly_chart(charts.provinces_figure(view.data, 5), key="b_provinces")
+    if view.display.present != "1":
+        with st.expander("Export this view", icon=":material/download:", expanded=True):
+            _exports(view)
+    state.presentation_footer(view)

@@ -1,0 +1,3 @@
+from borderwatch.ui.brief import brief_page
+
+brief_page()

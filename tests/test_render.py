@@ -1,0 +1,73 @@
+"""Standalone map HTML, PNG pictures and the PDF brief, rendered in the system Chromium."""
+
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from borderwatch import charts, maps, render
+from tests.conftest import XSS, need
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    need(render.CHROMIUM.exists(), f"{render.CHROMIUM} is missing (apt-get install chromium)")
+    with render.browser() as b:
+        yield b
+
+
+def test_standalone_html_inlines_every_asset(curated):
+    page = render.standalone_map_html(maps.build_map(curated, "clusters"))
+    assert not re.search(r"<(script|link)[^>]*(src|href)=\"(/app|https?:)", page)
+    assert "L.markerClusterGroup" in page and "Leaflet" in page
+
+
+def test_standalone_html_opens_offline_and_shows_the_markers(curated, chromium, tmp_path,
+                                                              hostile_csv):
+    from borderwatch import incidents
+
+    df = incidents.read_csv(hostile_csv)
+    path = tmp_path / "map.html"
+    path.write_text(render.standalone_map_html(maps.build_map(df, "points")), encoding="utf-8")
+    ctx = chromium.new_context()
+    requests, dialogs = [], []
+    ctx.route("**/*", lambda r: (requests.append(r.request.url), r.abort())
+              if r.request.url.startswith("http") else r.continue_())
+    page = ctx.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    page.locator("path.bw-incident").first.wait_for()
+    assert page.locator("path.bw-incident").count() == len(df)
+    assert requests == [] and dialogs == []
+    assert page.locator('img[src="x"]').count() == 0
+    ctx.close()
+
+
+def test_map_and_chart_pngs_are_real_images_of_the_expected_size(curated, chromium):
+    image = Image.open(io.BytesIO(render.map_png(maps.build_map(curated), chromium)))
+    assert image.format == "PNG" and image.size == render.MAP_SIZE
+    assert len(image.convert("RGB").resize((64, 40)).getcolors(4096)) > 20  # not blank
+    fig = charts.timeline_figure(curated)
+    image = Image.open(io.BytesIO(render.chart_png(fig, chromium, size=(900, 500))))
+    assert image.size == (900, 500)
+    assert len(image.convert("RGB").resize((64, 40)).getcolors(4096)) > 5
+
+
+def test_pdf_brief_is_one_page_and_escapes(curated, chromium):
+    tiny = render.map_png(maps.build_map(curated), chromium, size=(400, 300))
+    page = render.brief_html("Borderwatch brief", f"Filters: {XSS}", "Summary.",
+                             [("incidents", "17")], tiny, tiny, "footer")
+    assert XSS not in page and "&lt;img src=x" in page
+    pdf = render.pdf(page, chromium)
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+
+
+def test_no_chromium_gives_a_clear_message(monkeypatch, tmp_path):
+    monkeypatch.setattr(render, "CHROMIUM", tmp_path / "nothing")
+    with pytest.raises(render.RenderUnavailable, match="need Chromium"):
+        with render.browser():
+            pass
