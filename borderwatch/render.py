@@ -9,10 +9,11 @@ import base64
 import html
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import folium
 import plotly.graph_objects as go
@@ -22,6 +23,7 @@ CHROMIUM = Path(os.environ.get("BORDERWATCH_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 MAP_SIZE = (1600, 1000)
+T = TypeVar("T")
 CHART_SIZE = (1400, 700)
 
 
@@ -61,8 +63,7 @@ def chart_html(fig: go.Figure, size: tuple[int, int] = CHART_SIZE) -> str:
 
 
 @contextmanager
-def browser() -> Iterator[Any]:
-    """A headless Chromium that can reach nothing beyond the page it is given."""
+def _browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         raise RenderUnavailable(f"PNG and PDF exports need Chromium at {CHROMIUM} "
                                 "(apt-get install chromium).")
@@ -76,6 +77,17 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
+def with_browser(work: Callable[[Any], T]) -> T:
+    """Run ``work(browser)`` with a headless Chromium of its own, in a worker thread:
+    Playwright's sync API refuses threads that run an event loop, as Streamlit's do."""
+    def run() -> T:
+        with _browser() as b:
+            return work(b)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
 def _page(b: Any, size: tuple[int, int]) -> Any:
     ctx = b.new_context(viewport={"width": size[0], "height": size[1]},
                         device_scale_factor=1)
@@ -87,8 +99,7 @@ def _page(b: Any, size: tuple[int, int]) -> Any:
 def png(page_html: str, size: tuple[int, int], ready: str, b: Any = None) -> bytes:
     """A screenshot of a page, once ``ready`` (a CSS selector) is visible."""
     if b is None:
-        with browser() as own:
-            return png(page_html, size, ready, own)
+        return with_browser(lambda own: png(page_html, size, ready, own))
     page = _page(b, size)
     page.set_content(page_html, wait_until="load")
     page.wait_for_selector(ready, state="attached", timeout=30_000)
@@ -137,8 +148,7 @@ def brief_html(title: str, filters_text: str, summary: str, figures: list[tuple[
 
 def pdf(page_html: str, b: Any = None) -> bytes:
     if b is None:
-        with browser() as own:
-            return pdf(page_html, own)
+        return with_browser(lambda own: pdf(page_html, own))
     page = _page(b, (1123, 794))
     page.set_content(page_html, wait_until="load")
     out = page.pdf(format="A4", landscape=True, print_background=True)

@@ -48,6 +48,21 @@ def _clear_streamlit_caches():
 
 
 @pytest.fixture(scope="session")
+def chromium_browser():
+    """One headless Debian Chromium for every browser test (Playwright's sync API allows
+    one running instance per thread)."""
+    from borderwatch import render
+
+    need(render.CHROMIUM.exists(), f"{render.CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(render.CHROMIUM), args=render.ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
 def curated() -> pd.DataFrame:
     return incidents.load_curated()
 

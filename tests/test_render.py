@@ -7,16 +7,14 @@ import pytest
 from PIL import Image
 
 from borderwatch import charts, maps, render
-from tests.conftest import XSS, need
+from tests.conftest import XSS
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    need(render.CHROMIUM.exists(), f"{render.CHROMIUM} is missing (apt-get install chromium)")
-    with render.browser() as b:
-        yield b
+@pytest.fixture
+def chromium(chromium_browser):
+    return chromium_browser
 
 
 def test_standalone_html_inlines_every_asset(curated):
@@ -69,5 +67,22 @@ def test_pdf_brief_is_one_page_and_escapes(curated, chromium):
 def test_no_chromium_gives_a_clear_message(monkeypatch, tmp_path):
     monkeypatch.setattr(render, "CHROMIUM", tmp_path / "nothing")
     with pytest.raises(render.RenderUnavailable, match="need Chromium"):
-        with render.browser():
-            pass
+        render.with_browser(lambda b: None)
+
+
+def test_rendering_works_from_inside_an_event_loop(curated):
+    """Streamlit may run a deferred download in its asyncio thread."""
+    import asyncio
+
+    if not render.CHROMIUM.exists():
+        pytest.skip("no Chromium")
+
+    async def inside() -> bytes:
+        return render.map_png(maps.build_map(curated), size=(300, 200))
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # a thread whose event loop is running, as in a server
+        shot = pool.submit(lambda: asyncio.run(inside())).result()
+    image = Image.open(io.BytesIO(shot))
+    assert image.size == (300, 200)

@@ -46,15 +46,19 @@ def _pdf(view: state.View) -> Callable[[], bytes]:
                                                        f"{h.fatalities:,}")]
         if h.previous_incidents is not None:
             figures.append(("incidents in the previous period", f"{h.previous_incidents:,}"))
-        with render.browser() as b:
-            map_image = render.map_png(_map(view), b, size=(1100, 800))
-            chart_image = render.chart_png(_figure("timeline", view), b, size=(900, 800))
+        the_map, timeline = _map(view), _figure("timeline", view)
+        summary = briefing.summary(full, view.filters)
+        footer = (f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from "
+                  f"{view.total:,} incidents · {state.share_link(view.filters, view.display)}")
+
+        def build(b) -> bytes:
             page = render.brief_html(
-                "Borderwatch brief", "Filters: " + flt.describe(view.filters),
-                briefing.summary(full, view.filters), figures, map_image, chart_image,
-                f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from "
-                f"{view.total:,} incidents · {state.share_link(view.filters, view.display)}")
+                "Borderwatch brief", "Filters: " + flt.describe(view.filters), summary,
+                figures, render.map_png(the_map, b, size=(1100, 800)),
+                render.chart_png(timeline, b, size=(900, 800)), footer)
             return render.pdf(page, b)
+
+        return render.with_browser(build)
     return make
 
 

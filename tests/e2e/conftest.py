@@ -19,8 +19,6 @@ from tests.conftest import ROOT, need
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
@@ -82,15 +80,8 @@ def server(e2e_data: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(server: str):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover
-        need(False, "playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+def browser(server: str, chromium_browser):
+    return chromium_browser
 
 
 class Guard:

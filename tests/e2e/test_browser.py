@@ -134,10 +134,16 @@ def test_script_in_the_data_shows_as_text_and_never_runs(server, new_page, scree
     wait_count(page, 1)
     frame, loc = markers(page, 1)
     page.locator(MAP).scroll_into_view_if_needed()
-    box = loc.first.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    assert XSS in frame.locator(".leaflet-tooltip").first.inner_text()
+    page.wait_for_timeout(1000)  # the map settles on its bounds
+    tip = frame.locator(".leaflet-tooltip", has_text=XSS)
+    for _ in range(5):
+        box = loc.first.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        if tip.count():
+            break
+        page.wait_for_timeout(300)
+    assert XSS in tip.first.inner_text()
     page.mouse.click(x, y)
     popup = frame.locator(".leaflet-popup-content")
     popup.wait_for()
