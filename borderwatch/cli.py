@@ -44,14 +44,21 @@ def _engine():
     return engine
 
 
+def _read(path: Path) -> bytes | None:
+    """The file's bytes, or None after saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
+        return None
+
+
 def _validate(args: argparse.Namespace) -> int:
     from borderwatch import ingest
 
     path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
+    data = _read(path)
+    if data is None:
         return 2
     report = ingest.validate(data, path.name, _engine() if args.store else None)
     if args.json:
@@ -81,10 +88,8 @@ def _import(args: argparse.Namespace) -> int:
     from borderwatch import ingest, store
 
     path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
+    data = _read(path)
+    if data is None:
         return 2
     engine = _engine()
     report = ingest.validate(data, path.name, engine, apply_swaps=args.swap)
