@@ -58,6 +58,15 @@ def top_provinces(df: pd.DataFrame, n: int = 10) -> pd.Series:
     return label.value_counts().head(n)
 
 
+DATE_TICKS = {"week": "%d %b %Y", "month": "%b %Y"}
+
+
+def _counts_axis(update, top: int) -> None:
+    """Whole-number ticks, at most about six of them, from zero."""
+    step = max(1, -(-top // 5))
+    update(tickformat=",d", rangemode="tozero", tick0=0, dtick=step)
+
+
 def _empty(title: str) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(title=title, **LAYOUT)
@@ -80,7 +89,8 @@ def timeline_figure(df: pd.DataFrame, period: str = "month") -> go.Figure:
                     hovertemplate="%{x|%d %b %Y}: %{y}<extra>%{fullData.name}</extra>")
     fig.update_layout(barmode="stack", title=title, yaxis_title="Incidents",
                       legend_traceorder="normal", **LAYOUT)
-    fig.update_yaxes(tickformat=",d", rangemode="tozero")
+    _counts_axis(fig.update_yaxes, int(counts.sum(axis=1).max()))
+    fig.update_xaxes(tickformat=DATE_TICKS[period])
     return fig
 
 
@@ -92,7 +102,8 @@ def fatalities_figure(df: pd.DataFrame, period: str = "month") -> go.Figure:
     fig = go.Figure(go.Bar(x=s.index, y=s.values, marker_color="#444",
                            hovertemplate="%{x|%d %b %Y}: %{y}<extra></extra>"))
     fig.update_layout(title=title, yaxis_title="Fatalities", **LAYOUT)
-    fig.update_yaxes(tickformat=",d", rangemode="tozero")
+    _counts_axis(fig.update_yaxes, int(s.max()))
+    fig.update_xaxes(tickformat=DATE_TICKS[period])
     return fig
 
 
@@ -104,7 +115,7 @@ def _hbar(s: pd.Series, title: str, colour: str) -> go.Figure:
     labels = [html.escape(str(v)) for v in s.index]
     fig = go.Figure(go.Bar(x=s.values, y=labels, orientation="h",
                            marker_color=colour, hovertemplate="%{y}: %{x}<extra></extra>"))
-    fig.update_xaxes(tickformat=",d")
+    _counts_axis(fig.update_xaxes, int(s.max()))
     fig.update_layout(title=title, xaxis_title="Incidents",
                       height=max(300, 60 + 32 * len(s)), **LAYOUT)
     return fig
