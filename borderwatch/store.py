@@ -166,7 +166,7 @@ def row_hashes(df: pd.DataFrame) -> pd.Series:
     return pd.Series(h.view(np.int64), index=df.index)
 
 
-def _python(values: pd.Series) -> list[Any]:
+def python_values(values: pd.Series) -> list[Any]:
     """A column as plain Python values for the driver, None for every missing value."""
     if values.dtype.kind == "M":  # ISO text: every driver casts it to DATE
         values = values.dt.strftime("%Y-%m-%d")
@@ -176,7 +176,7 @@ def _python(values: pd.Series) -> list[Any]:
 
 
 def _tuples(df: pd.DataFrame, cols: Sequence[str]) -> list[tuple[Any, ...]]:
-    return list(zip(*(_python(df[c]) for c in cols), strict=True))
+    return list(zip(*(python_values(df[c]) for c in cols), strict=True))
 
 
 def _placeholders(conn: Connection, n: int) -> str:

@@ -37,3 +37,16 @@ def test_file_names_carry_filters_and_date():
     assert name == "borderwatch_from-2023-01-01-to-the-latest-country-tajikistan_2026-11-28.csv"
     assert export.file_name(flt.Filters(text="../../etc"), "csv").startswith(
         "borderwatch_mentioning-etc_")
+
+
+def test_geojson_export_is_valid_and_complete(curated):
+    import json
+
+    data = json.loads(export.geojson_bytes(curated))
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == len(curated)
+    by_id = {f["properties"]["event_id"]: f for f in data["features"]}
+    darvoz = by_id["BW-0008"]
+    assert darvoz["geometry"] == {"type": "Point", "coordinates": [70.78, 38.46]}
+    assert darvoz["properties"]["fatalities"] == 3
+    assert darvoz["properties"]["event_date"] == "2023-09-04"
+    assert by_id["BW-0011"]["properties"]["fatalities"] is None
