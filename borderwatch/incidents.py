@@ -130,7 +130,3 @@ def read_csv(path: Path) -> pd.DataFrame:
 
 def load_curated() -> pd.DataFrame:
     return read_csv(INCIDENTS_CSV)
-
-
-def load_configured() -> pd.DataFrame:
-    return read_csv(incidents_path())

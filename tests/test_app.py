@@ -132,8 +132,7 @@ def test_upload_page_validates_then_imports_then_undoes(tmp_path, monkeypatch):
     assert "200 MB" in at.markdown[0].value
     before = shown(at)
     [uploader] = at.get("file_uploader")
-    uploader.set_value(("new.csv", path.read_bytes(), "text/csv")) if hasattr(
-        uploader, "set_value") else pytest.skip("AppTest cannot drive st.file_uploader")
+    uploader.set_value(("new.csv", path.read_bytes(), "text/csv"))
     at.run()
     assert not at.exception
     assert "1 errors" in " ".join(s.value for s in at.subheader)
