@@ -192,7 +192,7 @@ def setup(title: str) -> View:
     f, d = current()
     view = data.filtered(f)
     if d.present == "1":
-        st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
+        st.html(PRESENTATION_CSS)
         st.info(f"**{len(view):,}** of {len(full):,} incidents · "
                 + md_escape(flt.describe(f)), icon=":material/filter_alt:")
         return View(filters=f, display=d, data=view, total=len(full))
