@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from borderwatch import filters as flt
+from borderwatch.charts import top_actors
 
 NEAR_BORDER_KM = 10
 
@@ -50,10 +51,11 @@ def fatalities(df: pd.DataFrame) -> int:
     return int(df["fatalities"].fillna(0).sum())
 
 
-def headline(full: pd.DataFrame, f: flt.Filters) -> Headline:
+def headline(full: pd.DataFrame, f: flt.Filters, view: pd.DataFrame | None = None
+             ) -> Headline:
     """Incidents and fatalities of the view, and of the previous period of equal length
-    under the same filters."""
-    view = flt.apply(full, f)
+    under the same filters. Pass ``view`` (``f`` applied to ``full``) if already at hand."""
+    view = flt.apply(full, f) if view is None else view
     period = view_period(full, f)
     if period is None:
         return Headline(None, len(view), fatalities(view), None, None)
@@ -90,9 +92,10 @@ def _n(count: int, one: str, many: str) -> str:
     return f"{count:,} {one if count == 1 else many}"
 
 
-def summary(full: pd.DataFrame, f: flt.Filters) -> str:
-    """One paragraph saying what the filtered view holds, every figure computed."""
-    view = flt.apply(full, f)
+def summary(full: pd.DataFrame, f: flt.Filters, view: pd.DataFrame | None = None) -> str:
+    """One paragraph saying what the filtered view holds, every figure computed. Pass
+    ``view`` (``f`` applied to ``full``) if already at hand."""
+    view = flt.apply(full, f) if view is None else view
     period = view_period(full, f)
     opening = _period_words(period) if period else "In the data"
     if view.empty:
@@ -102,9 +105,7 @@ def summary(full: pd.DataFrame, f: flt.Filters) -> str:
               else "caused no reported deaths")
     verb = "incident" if len(view) == 1 else "incidents"
     parts = [f"{opening}, {len(view):,} {verb} {_places(view)} {killed}"]
-    actors = pd.concat([view[["event_id", "actor1"]].rename(columns={"actor1": "a"}),
-                        view[["event_id", "actor2"]].rename(columns={"actor2": "a"})])
-    top = actors.dropna().drop_duplicates()["a"].value_counts()
+    top = top_actors(view, 1)
     if len(top) and len(view) > 1:
         parts.append(f"{top.iloc[0]:,} involved {top.index[0]}")
     if "border_km" in view:

@@ -368,8 +368,10 @@ def legend_html(df: pd.DataFrame, mode: str, edges: list[int] | None) -> str:
         return f"<b>{metric} per province</b>" + "<br>".join(rows)
     if mode == "heat":
         return "<b>Incident density</b>low → high"
-    if mode == "playback":
-        head = "<b>Event type</b><small>one period at a time: press Play</small><br>"
+    head = {"clusters": "<b>Event type</b><small>numbered circles group nearby incidents"
+                        "</small><br>",
+            "playback": "<b>Event type</b><small>one period at a time: press Play</small><br>",
+            }.get(mode, "<b>Event type</b>")
     present = [t for t in EVENT_COLOURS if t in set(df["event_type"].dropna())]
     others = sorted(set(df["event_type"].dropna()) - set(EVENT_COLOURS))
     rows = [f'<span class="bw-swatch" style="background:{EVENT_COLOURS[t]}"></span>{_esc(t)}'
@@ -377,10 +379,6 @@ def legend_html(df: pd.DataFrame, mode: str, edges: list[int] | None) -> str:
     rows += [f'<span class="bw-swatch" style="background:{OTHER_COLOUR}"></span>{_esc(t)}'
              for t in others]
     size = "Size: fatalities (small = none reported)"
-    if mode != "playback":
-        head = "<b>Event type</b>"
-    if mode == "clusters":
-        head = "<b>Event type</b><small>numbered circles group nearby incidents</small><br>"
     return head + "<br>".join(rows) + f"<br><small>{size}</small>"
 
 

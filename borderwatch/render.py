@@ -103,7 +103,7 @@ def png(page_html: str, size: tuple[int, int], ready: str, b: Any = None) -> byt
     page = _page(b, size)
     page.set_content(page_html, wait_until="load")
     page.wait_for_selector(ready, state="attached", timeout=30_000)
-    page.wait_for_timeout(300)  # let tiles of paint settle
+    page.wait_for_timeout(300)  # let the last frame paint
     shot = page.screenshot(type="png", full_page=False)
     page.context.close()
     return bytes(shot)

@@ -106,16 +106,14 @@ class ImportResult:
 # ----------------------------------------------------------------- engine
 
 def database_url() -> str:
-    url = os.environ.get(ENV_URL)
-    if url:
-        return url
-    DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{DEFAULT_SQLITE}"
+    return os.environ.get(ENV_URL) or f"sqlite:///{DEFAULT_SQLITE}"
 
 
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (default: ``database_url()``), schema created."""
     url = url or database_url()
+    if url == f"sqlite:///{DEFAULT_SQLITE}":
+        DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 60})
 

@@ -41,13 +41,13 @@ def _picture(name: str, view: state.View) -> Callable[[], bytes]:
 def _pdf(view: state.View) -> Callable[[], bytes]:
     def make() -> bytes:
         full = data.dataset()
-        h = briefing.headline(full, view.filters)
+        h = briefing.headline(full, view.filters, view.data)
         figures = [("incidents", f"{h.incidents:,}"), ("reported fatalities",
                                                        f"{h.fatalities:,}")]
         if h.previous_incidents is not None:
             figures.append(("incidents in the previous period", f"{h.previous_incidents:,}"))
         the_map, timeline = _map(view), _figure("timeline", view)
-        summary = briefing.summary(full, view.filters)
+        summary = briefing.summary(full, view.filters, view.data)
         footer = (f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from "
                   f"{view.total:,} incidents · {state.share_link(view.filters, view.display)}")
 
@@ -93,7 +93,7 @@ def brief_page() -> None:
     st.title("Brief")
     state.caption(view)
     full = data.dataset()
-    h = briefing.headline(full, view.filters)
+    h = briefing.headline(full, view.filters, view.data)
     c = st.columns(3)
     c[0].metric("Incidents", f"{h.incidents:,}",
                 delta=briefing.change(h.incidents, h.previous_incidents), delta_color="off")
@@ -103,7 +103,7 @@ def brief_page() -> None:
         c[2].metric("Period", f"{h.period.days:,} days",
                     delta=f"{h.period.start:%d %b %Y} – {h.period.end:%d %b %Y}",
                     delta_color="off", delta_arrow="off")
-    st.markdown("#### " + state.md_escape(briefing.summary(full, view.filters)))
+    st.markdown("#### " + state.md_escape(briefing.summary(full, view.filters, view.data)))
     left, right = st.columns([3, 2])
     with left:
         st_folium(_map(view), key="brief_map", height=520, use_container_width=True,
