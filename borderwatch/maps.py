@@ -339,13 +339,35 @@ class FitData(MacroElement):
             var map = {{ this._parent.get_name() }};
             var bounds = {{ this.bounds | tojson }};
             var touched = false;
-            map.fitBounds(bounds, {maxZoom: 8});
+            function fit() {
+                // Keep every incident clear of the legend in the lower-left corner
+                // (Leaflet pads top-left and bottom-right: reserve the legend's width on
+                // the left and its height at the bottom).
+                var legend = map.getContainer().querySelector('.bw-legend');
+                var w = legend ? legend.offsetWidth + 12 : 12;
+                var h = legend ? legend.offsetHeight + 12 : 12;
+                var size = map.getSize();
+                // Not laid out yet, or too small to pad: the resize observer fits again.
+                if (size.x < 2 * w || size.y < 2 * h) {
+                    if (size.x > 0 && size.y > 0) {
+                        map.fitBounds(bounds, {maxZoom: 8, animate: false});
+                    }
+                    return;
+                }
+                map.fitBounds(bounds, {maxZoom: 8, paddingTopLeft: [w, 12],
+                                       paddingBottomRight: [12, h], animate: false});
+            }
+            fit();
             map.getContainer().addEventListener('pointerdown', function () { touched = true; });
             map.getContainer().addEventListener('wheel', function () { touched = true; });
-            new ResizeObserver(function () {
+            var observer = new ResizeObserver(function () {
                 map.invalidateSize();
-                if (!touched) { map.fitBounds(bounds, {maxZoom: 8}); }
-            }).observe(map.getContainer());
+                if (!touched) { fit(); }
+            });
+            observer.observe(map.getContainer());
+            // The legend may be laid out after the map: refit when its size is known.
+            var legend = map.getContainer().querySelector('.bw-legend');
+            if (legend) { observer.observe(legend); }
         })();
         {% endmacro %}
     """)
@@ -469,7 +491,7 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
     """The incident map of ``df`` (already filtered) in the given display mode."""
     drawn = resolve_mode(mode, len(df))
     m = folium.Map(location=CENTER, zoom_start=ZOOM, tiles=None, max_zoom=18, min_zoom=3,
-                   control_scale=True, prefer_canvas=False)
+                   control_scale=True, prefer_canvas=False, zoom_snap=0.25)
     _Css().add_to(m)
     if basemap == "osm":
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)

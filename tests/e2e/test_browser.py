@@ -55,7 +55,15 @@ def test_map_shows_incidents_and_provinces(server, new_page, screenshots):
     _, loc = markers(page, TOTAL)
     shapes = frame.locator("path.leaflet-interactive").count()
     assert shapes >= 118 + TOTAL  # every province, plus the incidents
-    assert frame.locator(".bw-legend").inner_text().startswith("Event type")
+    legend = frame.locator(".bw-legend")
+    assert legend.inner_text().startswith("Event type")
+    lb, mb = legend.bounding_box(), page.locator(MAP).bounding_box()
+    for marker in loc.all():  # every incident inside the map and clear of the legend
+        b = marker.bounding_box()
+        cx, cy = b["x"] + b["width"] / 2, b["y"] + b["height"] / 2
+        assert mb["x"] <= cx <= mb["x"] + mb["width"] and mb["y"] <= cy <= mb["y"] + mb["height"]
+        assert not (lb["x"] <= cx <= lb["x"] + lb["width"]
+                    and lb["y"] <= cy <= lb["y"] + lb["height"])
     wait_count(page, TOTAL)
     box = page.locator(MAP).bounding_box()
     assert box and box["height"] >= 500
