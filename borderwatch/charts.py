@@ -47,15 +47,20 @@ def fatalities_over_time(df: pd.DataFrame, period: str = "month") -> pd.Series:
 
 def top_actors(df: pd.DataFrame, n: int = 10) -> pd.Series:
     """Incidents per actor, counting either side once per incident."""
-    both = pd.concat([df[["event_id", "actor1"]].rename(columns={"actor1": "actor"}),
-                      df[["event_id", "actor2"]].rename(columns={"actor2": "actor"})])
-    both = both.dropna().drop_duplicates()
-    return both["actor"].value_counts().head(n)
+    first = df["actor1"].value_counts()
+    second = df.loc[(df["actor2"] != df["actor1"]).fillna(True).to_numpy(bool),
+                    "actor2"].value_counts()
+    both = first.add(second, fill_value=0).astype("int64")
+    both = both[both > 0]
+    both.index = both.index.astype(str)
+    return both.sort_values(ascending=False, kind="stable").head(n).rename("count")
 
 
 def top_provinces(df: pd.DataFrame, n: int = 10) -> pd.Series:
-    label = df["admin1"].fillna("(unknown)") + ", " + df["country"].fillna("?")
-    return label.value_counts().head(n)
+    counts = df.groupby(["admin1", "country"], dropna=False, observed=True).size()
+    counts.index = [f"{'(unknown)' if pd.isna(a) else a}, {'?' if pd.isna(c) else c}"
+                    for a, c in counts.index]
+    return counts.sort_values(ascending=False, kind="stable").head(n).rename("count")
 
 
 DATE_TICKS = {"week": "%d %b %Y", "month": "%b %Y"}

@@ -19,6 +19,7 @@ MAP_MODES: dict[str, str] = {
     "points": "Points",
     "clusters": "Clusters",
     "heat": "Heat map",
+    "grid": "Grid: incidents per cell",
     "choropleth-incidents": "Provinces: incidents",
     "choropleth-fatalities": "Provinces: fatalities",
     "playback": "Playback over time",
@@ -69,7 +70,7 @@ class Vocabulary:
     @classmethod
     def of(cls, df: pd.DataFrame) -> Vocabulary:
         def values(*cols: str) -> frozenset[str]:
-            return frozenset(pd.concat([df[c] for c in cols]).dropna().unique().tolist())
+            return frozenset(v for c in cols for v in df[c].dropna().unique().tolist())
 
         return cls(actors=values("actor1", "actor2"), event_types=values("event_type"),
                    sub_event_types=values("sub_event_type"), countries=values("country"),
@@ -110,12 +111,25 @@ def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
     if f.max_border_km is not None and "border_km" in df:
         mask &= (df["border_km"] <= f.max_border_km).fillna(False).to_numpy()
     if f.text.strip():
-        needle = f.text.strip().lower()
-        hay = (df["notes"].fillna("") + " " + df["location"].fillna("") + " "
-               + df["admin2"].fillna("") + " " + df["admin1"].fillna("") + " "
-               + df["country"].fillna(""))
-        mask &= hay.str.lower().str.contains(needle, regex=False).to_numpy()
-    return df[mask]
+        needle = f.text.strip()
+        found = np.zeros(len(df), dtype=bool)
+        for col in SEARCHED:
+            found |= _contains(df[col], needle)
+        mask &= found
+    return df if mask.all() else df[mask]
+
+
+SEARCHED = ("notes", "location", "admin2", "admin1", "country")  # what the text search reads
+
+
+def _contains(values: pd.Series, needle: str) -> np.ndarray:
+    """Where ``values`` contain ``needle``, ignoring case. A categorical column is
+    searched once per distinct value, not once per row."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories.astype("string")
+        hits = np.flatnonzero(cats.str.contains(needle, case=False, regex=False).fillna(False))
+        return np.isin(values.cat.codes.to_numpy(), hits)
+    return values.str.contains(needle, case=False, regex=False).fillna(False).to_numpy(bool)
 
 
 def to_params(f: Filters, d: Display) -> dict[str, str | list[str]]:

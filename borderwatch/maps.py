@@ -15,13 +15,14 @@ import math
 from typing import Any
 
 import folium
+import numpy as np
 import pandas as pd
 from branca.element import MacroElement
 from folium.plugins import FastMarkerCluster, HeatMap, MarkerCluster
 from folium.template import Template
 from folium.utilities import JsCode
 
-from borderwatch import geodata
+from borderwatch import geodata, grid
 from borderwatch.schema import EVENT_COLOURS, GEO_PRECISION, OTHER_COLOUR, TIME_PRECISION
 
 STATIC_URL = "/app/static/vendor"
@@ -51,26 +52,53 @@ def configure_offline() -> None:
 
 configure_offline()
 
-# Above these counts the next, lighter mode is chosen automatically.
-POINTS_LIMIT = 2_000
-CLUSTERS_LIMIT = 20_000
+# The page sent to the browser stays under MAX_PAYLOAD bytes at any number of incidents:
+# incidents are drawn one by one only up to these counts (each one costs bytes), and as
+# grid cells (grid.py) beyond them. In "auto" the next, lighter mode takes over.
+MAX_PAYLOAD = 1_500_000
+POINTS_LIMIT = 1_000  # points with full popups, about 1 KB each at most
+CLUSTERS_LIMIT = 5_000  # clustered points with a short tooltip, about 120 bytes each
+PLAYBACK_LIMIT = 5_000  # playback of single incidents; beyond it, of grid cells
+GRID_CELLS = 3_000  # circles in the grid mode
+HEAT_CELLS = 20_000  # weighted points in the heat map
+PLAYBACK_CELLS = 8_000  # (cell, period) circles in a playback of cells
+# Most bytes of incident data in one map: boundaries and code take the rest of
+# MAX_PAYLOAD. Incidents whose texts are so long that they would exceed it are drawn in
+# the next, lighter mode (points → clusters → grid).
+LAYER_BYTES = 900_000
+# Longest text of each field shown in a popup; the Incidents table has the full text.
+CLIP = {"notes": 300, "source": 150, "actor": 100, "place": 120, "type": 60}
 CENTER = (36.5, 66.0)
 ZOOM = 5
 CHOROPLETH_COLOURS = ("#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603")
 LAND = "#f3f1ea"
-INCIDENT_CLASS = "bw-incident"  # CSS class of every incident marker (tests find them by it)
 SEA = "#e4e7eb"  # outside the covered countries
+CELL_COLOUR = "#d94801"  # grid cells
 
 
 def resolve_mode(mode: str, n: int) -> str:
-    """The display mode to draw: ``auto`` picks the richest one that stays fast at ``n``."""
-    if mode != "auto":
-        return mode
-    if n <= POINTS_LIMIT:
-        return "points"
-    if n <= CLUSTERS_LIMIT:
-        return "clusters"
-    return "choropleth-incidents"
+    """The display mode to draw for ``n`` incidents: ``auto`` picks the richest one that
+    stays light; points and clusters beyond their limits become the grid."""
+    if mode == "auto":
+        if n <= POINTS_LIMIT:
+            return "points"
+        if n <= CLUSTERS_LIMIT:
+            return "clusters"
+        return "choropleth-incidents"
+    if (mode == "points" and n > POINTS_LIMIT) or (mode == "clusters" and n > CLUSTERS_LIMIT):
+        return "grid"
+    return mode
+
+
+def fallback_note(mode: str, n: int) -> str | None:
+    """Why the map does not draw what was asked for, if it does not."""
+    limit = {"points": POINTS_LIMIT, "clusters": CLUSTERS_LIMIT,
+             "playback": PLAYBACK_LIMIT}.get(mode)
+    if limit is None or n <= limit:
+        return None
+    shown = "grid cells, period by period" if mode == "playback" else "a grid of cells"
+    return (f"{n:,} incidents match: more than the {limit:,} this display draws one by one, "
+            f"so they are shown as {shown}. Narrow the filters to see each incident.")
 
 
 def _esc(value: Any) -> str:
@@ -85,59 +113,81 @@ def radius(fatalities: float | None) -> float:
     return round(min(4 + 2 * math.sqrt(max(f, 0)), 22), 1)
 
 
+def _clip(value: Any, field: str) -> Any:
+    """Text cut to the popup's length for ``field`` (the map's size must stay bounded)."""
+    if not isinstance(value, str) or len(value) <= CLIP[field]:
+        return value
+    return value[: CLIP[field] - 1].rstrip() + "…"
+
+
 def _place(row: Any) -> str:
     parts = [row.location, row.admin2, row.admin1, row.country]
     seen: list[str] = []
     for p in parts:
         if p is not None and not pd.isna(p) and p not in seen:
             seen.append(p)
-    return ", ".join(seen)
+    return _clip(", ".join(seen), "place")
 
 
 def _fatalities(value: Any) -> str:
     return "not reported" if value is None or pd.isna(value) else str(int(value))
 
 
-def tooltip_html(row: Any) -> str:
-    """One-glance summary of an incident, escaped."""
-    date = row.event_date.strftime("%d %b %Y")
-    return (f"<b>{_esc(date)}</b> · {_esc(row.event_type)}<br>{_esc(_place(row))}"
-            f"<br>Fatalities: {_esc(_fatalities(row.fatalities))}")
+# An incident travels to the browser as escaped fields, and the two templates below turn
+# them into its tooltip and popup. Fields: date, type, place, fatalities (the tooltip),
+# then time precision, sub-event type, actors, geo precision, source, notes, id.
+_TEMPLATES = """
+window.bwTip = function (r, i) {
+    return '<b>' + r[i] + '</b> · ' + r[i + 1] + '<br>' + r[i + 2] +
+           '<br>Fatalities: ' + r[i + 3];
+};
+window.bwPopup = function (r, i) {
+    var rows = [['Date', r[i] + ' <small>(' + r[i + 4] + ')</small>'],
+                ['Type', r[i + 1] + (r[i + 5] ? ' / ' + r[i + 5] : '')],
+                ['Actors', r[i + 6]],
+                ['Place', r[i + 2] + ' <small>(' + r[i + 7] + ')</small>'],
+                ['Fatalities', r[i + 3]], ['Source', r[i + 8]], ['Notes', r[i + 9]],
+                ['ID', r[i + 10]]];
+    return '<table class="bw-popup">' + rows.map(function (x) {
+        return '<tr><th>' + x[0] + '</th><td>' + x[1] + '</td></tr>'; }).join('') +
+        '</table>';
+};
+"""
 
 
-def popup_html(row: Any) -> str:
-    """The full record of an incident, escaped."""
-    date = row.event_date.strftime("%d %B %Y")
+def incident_fields(row: Any, full: bool = True) -> list[str]:
+    """The escaped fields of an incident's tooltip and (``full``) popup."""
+    date = _esc(row.event_date.strftime("%d %B %Y"))
+    tip = [date, _esc(_clip(row.event_type, "type")), _esc(_place(row)),
+           _esc(_fatalities(row.fatalities))]
+    if not full:
+        return tip
     tp = TIME_PRECISION.get(int(row.time_precision), "") if not pd.isna(row.time_precision) else ""
     gp = GEO_PRECISION.get(int(row.geo_precision), "") if not pd.isna(row.geo_precision) else ""
-    actors = _esc(row.actor1) + (f" vs {_esc(row.actor2)}" if not pd.isna(row.actor2) else "")
-    sub = f" / {_esc(row.sub_event_type)}" if not pd.isna(row.sub_event_type) else ""
-    rows = [
-        ("Date", f"{_esc(date)} <small>({_esc(tp)})</small>"),
-        ("Type", f"{_esc(row.event_type)}{sub}"),
-        ("Actors", actors),
-        ("Place", f"{_esc(_place(row))} <small>({_esc(gp)})</small>"),
-        ("Fatalities", _esc(_fatalities(row.fatalities))),
-        ("Source", _esc(row.source)),
-        ("Notes", _esc(row.notes)),
-        ("ID", _esc(row.event_id)),
-    ]
-    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    return f'<table class="bw-popup">{body}</table>'
+    actors = _esc(_clip(row.actor1, "actor")) + (
+        f" vs {_esc(_clip(row.actor2, 'actor'))}" if not pd.isna(row.actor2) else "")
+    sub = _esc(_clip(row.sub_event_type, "type")) if not pd.isna(row.sub_event_type) else ""
+    return [*tip, _esc(tp), sub, actors, _esc(gp), _esc(_clip(row.source, "source")),
+            _esc(_clip(row.notes, "notes")), _esc(row.event_id)]
 
 
-def _incident_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for row in df.itertuples(index=False):
-        out.append({
-            "lat": round(float(row.latitude), 5),
-            "lon": round(float(row.longitude), 5),
-            "colour": EVENT_COLOURS.get(row.event_type, OTHER_COLOUR),
-            "radius": radius(row.fatalities),
-            "tip": tooltip_html(row),
-            "popup": popup_html(row),
-        })
-    return out
+def incident_rows(df: pd.DataFrame, full: bool = True) -> list[list[Any]]:
+    """[lat, lon, colour, radius, *fields] per incident."""
+    return [[round(float(row.latitude), 5), round(float(row.longitude), 5),
+             EVENT_COLOURS.get(row.event_type, OTHER_COLOUR), radius(row.fatalities),
+             *incident_fields(row, full)]
+            for row in df.itertuples(index=False)]
+
+
+def cell_tip(incidents: int, fatalities: int) -> str:
+    """Tooltip of a grid cell: numbers only, nothing from a file."""
+    noun = "incident" if incidents == 1 else "incidents"
+    return f"<b>{incidents:,}</b> {noun}<br>Fatalities: {fatalities:,}"
+
+
+def cell_radius(incidents: np.ndarray, most: int) -> np.ndarray:
+    """Circle radius in pixels of grid cells: area grows with the count, 3 to 24 px."""
+    return np.round(3 + 21 * np.sqrt(incidents / max(most, 1)), 1)
 
 
 # Bind an already-escaped tooltip and popup to each feature: Leaflet sets them as HTML,
@@ -155,41 +205,97 @@ function (row) {
     var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
         radius: row[3], color: '#333', weight: 1, fillColor: row[2], fillOpacity: 0.85,
         className: 'bw-incident'});
-    marker.bindTooltip(row[4], {sticky: true});
-    marker.bindPopup(row[5], {maxWidth: 360});
+    marker.bindTooltip(bwTip(row, 4), {sticky: true});
     return marker;
 };
 """
 
 
-def _add_points(m: folium.Map, rows: list[dict[str, Any]]) -> None:
-    features = [{
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-        "properties": {"colour": r["colour"], "radius": r["radius"], "tip": r["tip"],
-                       "popup": r["popup"]},
-    } for r in rows]
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name="Incidents",
-        marker=folium.CircleMarker(radius=5, weight=1, color="#333", fill=True,
-                                   fill_opacity=0.85, className=INCIDENT_CLASS),
-        style_function=lambda f: {"fillColor": f["properties"]["colour"],
-                                  "radius": f["properties"]["radius"]},
-        on_each_feature=_BIND,
-        highlight_function=lambda f: {"weight": 3},
-        zoom_on_click=False,
-    ).add_to(m)
+class Points(MacroElement):
+    """Each incident as a circle, from one array of ``incident_rows``: the tooltip on
+    hover, the full record on click."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var layer = L.featureGroup().addTo({{ this._parent.get_name() }});
+            {{ this.rows | tojson }}.forEach(function (r) {
+                L.circleMarker([r[0], r[1]], {radius: r[3], color: '#333', weight: 1,
+                    fillColor: r[2], fillOpacity: 0.85, className: 'bw-incident'})
+                    .bindTooltip(bwTip(r, 4), {sticky: true})
+                    .bindPopup(bwPopup(r, 4), {maxWidth: 360})
+                    .on('mouseover', function () { this.setStyle({weight: 3}); })
+                    .on('mouseout', function () { this.setStyle({weight: 1}); })
+                    .addTo(layer);
+            });
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list[list[Any]]) -> None:
+        super().__init__()
+        self._name = "Incidents"
+        self.rows = rows
 
 
-def _add_clusters(m: folium.Map, rows: list[dict[str, Any]]) -> None:
-    data = [[r["lat"], r["lon"], r["colour"], r["radius"], r["tip"], r["popup"]] for r in rows]
-    FastMarkerCluster(data, callback=_CLUSTER_CALLBACK, name="Incidents (clusters)").add_to(m)
+def _fits(rows: list[list[Any]]) -> bool:
+    return len(json.dumps(rows)) <= LAYER_BYTES
 
 
-def _add_heat(m: folium.Map, rows: list[dict[str, Any]]) -> None:
-    HeatMap([[r["lat"], r["lon"]] for r in rows], name="Incidents (heat)", radius=18,
-            blur=14, min_opacity=0.35).add_to(m)
+def _add_heat(m: folium.Map, df: pd.DataFrame) -> None:
+    """Heat of incidents counted per grid cell (at most HEAT_CELLS weighted points)."""
+    _size, cells = grid.cells(df, HEAT_CELLS)
+    most = int(cells["incidents"].max()) if len(cells) else 1
+    weight = np.sqrt(cells["incidents"].to_numpy() / most).round(3)
+    data = np.column_stack([cells["lat"].round(4), cells["lon"].round(4), weight]).tolist()
+    HeatMap(data, name="Incidents (heat)", radius=18, blur=14, min_opacity=0.35,
+            max_zoom=10).add_to(m)
+
+
+class Cells(MacroElement):
+    """Grid cells as circles sized by their count, from one array [lat, lon, radius,
+    tooltip]; the tooltips hold numbers only. Click a cell to zoom to it."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var size = {{ this.size }};
+            var layer = L.featureGroup().addTo(map);
+            {{ this.rows | tojson }}.forEach(function (r) {
+                L.circleMarker([r[0], r[1]], {radius: r[2], color: '#7f2704', weight: 1,
+                    fillColor: {{ this.colour | tojson }}, fillOpacity: 0.6,
+                    className: 'bw-cell'})
+                    .bindTooltip(r[3], {sticky: true})
+                    .on('click', function () {
+                        map.fitBounds([[r[4], r[5]], [r[4] + size, r[5] + size]],
+                                      {maxZoom: 11});
+                    })
+                    .addTo(layer);
+            });
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list[list[Any]], size: float) -> None:
+        super().__init__()
+        self._name = "Cells"
+        self.colour = CELL_COLOUR
+        self.rows = rows
+        self.size = size
+
+
+def grid_rows(df: pd.DataFrame, max_cells: int = GRID_CELLS) -> tuple[float, list[list[Any]]]:
+    """The cell size and, per non-empty cell, [lat, lon, radius, tooltip, south, west]."""
+    size, cells = grid.cells(df, max_cells)
+    if cells.empty:
+        return size, []
+    radii = cell_radius(cells["incidents"].to_numpy(), int(cells["incidents"].max()))
+    rows = [[round(float(c.lat), 4), round(float(c.lon), 4), float(r),
+             cell_tip(int(c.incidents), int(c.fatalities)), round(float(c.south), 4),
+             round(float(c.west), 4)]
+            for c, r in zip(cells.itertuples(index=False), radii, strict=True)]
+    return size, rows
 
 
 def province_totals(df: pd.DataFrame) -> pd.DataFrame:
@@ -297,6 +403,7 @@ class _Css(MacroElement):
         {% endmacro %}
         {% macro script(this, kwargs) %}
           L.Icon.Default.imagePath = {{ this.image_path | tojson }};
+          {{ this.templates }}
         {% endmacro %}
     """)
 
@@ -304,6 +411,7 @@ class _Css(MacroElement):
         super().__init__()
         self.sea = SEA
         self.image_path = f"{STATIC_URL}/leaflet/images/"
+        self.templates = _TEMPLATES
 
 
 class Legend(MacroElement):
@@ -378,7 +486,8 @@ class FitData(MacroElement):
         self.bounds = bounds
 
 
-def legend_html(df: pd.DataFrame, mode: str, edges: list[int] | None) -> str:
+def legend_html(df: pd.DataFrame, mode: str, edges: list[int] | None,
+                cell_size: float | None = None) -> str:
     if mode.startswith("choropleth"):
         metric = "Incidents" if mode.endswith("incidents") else "Fatalities"
         rows = [f'<span class="bw-box" style="background:{CHOROPLETH_COLOURS[0]}"></span>0']
@@ -390,6 +499,12 @@ def legend_html(df: pd.DataFrame, mode: str, edges: list[int] | None) -> str:
         return f"<b>{metric} per province</b>" + "<br>".join(rows)
     if mode == "heat":
         return "<b>Incident density</b>low → high"
+    if mode == "grid" or (mode == "playback" and len(df) > PLAYBACK_LIMIT):
+        cell = f"{cell_size:g}° cells" if cell_size else "grid cells"
+        head = ("<b>Incidents per cell</b>" if mode == "grid" else
+                "<b>Incidents per cell</b><small>one period at a time: press Play</small><br>")
+        return (f'{head}<span class="bw-swatch" style="background:{CELL_COLOUR}"></span>'
+                f"{cell}<br><small>Size: number of incidents</small>")
     head = {"clusters": "<b>Event type</b><small>numbered circles group nearby incidents"
                         "</small><br>",
             "playback": "<b>Event type</b><small>one period at a time: press Play</small><br>",
@@ -439,7 +554,8 @@ class Playback(MacroElement):
                 byPeriod[i].forEach(function (r) {
                     L.circleMarker([r[0], r[1]], {radius: r[3], color: '#333', weight: 1,
                         fillColor: r[2], fillOpacity: 0.85, className: 'bw-incident'})
-                        .bindTooltip(r[5], {sticky: true}).addTo(layer);
+                        .bindTooltip(r.length > 6 ? bwTip(r, 5) : r[5], {sticky: true})
+                        .addTo(layer);
                 });
                 root.querySelector('.bw-period').textContent = labels[i];
                 root.querySelector('.bw-count').textContent =
@@ -471,19 +587,35 @@ class Playback(MacroElement):
 
 
 def playback_frames(df: pd.DataFrame, period: str) -> tuple[list[list[Any]], list[str]]:
-    """Rows [lat, lon, colour, radius, period index, tooltip] and one label per period
-    (every period from the first incident's to the last's, empty ones included)."""
+    """Rows [lat, lon, colour, radius, period index, tooltip fields] and one label per period
+    (every period from the first incident's to the last's, empty ones included).
+
+    Up to PLAYBACK_LIMIT incidents, one row per incident; beyond it, one row per grid
+    cell and period (at most PLAYBACK_CELLS), sized by its count."""
     if df.empty:
         return [], []
     from borderwatch.charts import FREQ, period_index
 
     starts = period_index(df["event_date"], period)
     periods = pd.date_range(starts.min(), starts.max(), freq=FREQ[period])
-    position = {p: i for i, p in enumerate(periods)}
     fmt = "Week of %d %b %Y" if period == "week" else "%B %Y"
-    rows = [[r["lat"], r["lon"], r["colour"], r["radius"], position[s], r["tip"]]
-            for r, s in zip(_incident_rows(df), starts, strict=True)]
-    return rows, [p.strftime(fmt) for p in periods]
+    labels = [p.strftime(fmt) for p in periods]
+    index = pd.Index(periods).get_indexer(starts)
+    if len(df) <= PLAYBACK_LIMIT:
+        rows = [[*r[:4], int(i), *r[4:]]
+                for r, i in zip(incident_rows(df, full=False), index, strict=True)]
+        return rows, labels
+    _size, cells = grid.cells(df, PLAYBACK_CELLS, groups=index, n_groups=len(periods))
+    radii = cell_radius(cells["incidents"].to_numpy(), int(cells["incidents"].max()))
+    rows = [[round(float(c.lat), 4), round(float(c.lon), 4), CELL_COLOUR, float(r),
+             int(c.group), cell_tip(int(c.incidents), int(c.fatalities))]
+            for c, r in zip(cells.itertuples(index=False), radii, strict=True)]
+    return rows, labels
+
+
+def drawn_mode(m: folium.Map) -> str:
+    """The display mode a map from ``build_map`` was drawn in."""
+    return str(getattr(m, "drawn_mode", ""))
 
 
 def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
@@ -499,18 +631,32 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
               "choropleth-fatalities": "fatalities"}.get(drawn)
     edges = _add_provinces(m, province_totals(df), metric)
     _add_countries_and_borders(m)
-    rows = _incident_rows(df) if drawn in ("points", "clusters", "heat") else []
+    size: float | None = None
+    rows: list[list[Any]] = []
+    if drawn == "points":
+        rows = incident_rows(df)
+        if not _fits(rows):
+            drawn = "clusters"
+    if drawn == "clusters":
+        rows = incident_rows(df, full=False)
+        if not _fits(rows):
+            drawn = "grid"
     if drawn == "playback":
         frames, labels = playback_frames(df, period)
         if labels:
             Playback(frames, labels).add_to(m)
     elif drawn == "points":
-        _add_points(m, rows)
+        Points(rows).add_to(m)
     elif drawn == "clusters":
-        _add_clusters(m, rows)
+        FastMarkerCluster(rows, callback=_CLUSTER_CALLBACK,
+                          name="Incidents (clusters)").add_to(m)
     elif drawn == "heat":
-        _add_heat(m, rows)
-    Legend(legend_html(df, drawn, edges)).add_to(m)
+        _add_heat(m, df)
+    elif drawn == "grid":
+        size, cells = grid_rows(df)
+        Cells(cells, size).add_to(m)
+    m.drawn_mode = drawn  # type: ignore[attr-defined]  # read by drawn_mode()
+    Legend(legend_html(df, drawn, edges, size)).add_to(m)
     if len(df):
         south, north = float(df["latitude"].min()), float(df["latitude"].max())
         west, east = float(df["longitude"].min()), float(df["longitude"].max())

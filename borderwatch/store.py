@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -351,27 +353,87 @@ def batches(engine: Engine) -> pd.DataFrame:
         return pd.read_sql(sa.select(batches_table).order_by(batches_table.c.id.desc()), conn)
 
 
-def read_incidents(engine: Engine) -> pd.DataFrame:
-    """Every incident, typed as ``incidents.typed`` types them, plus derived columns."""
-    t = incidents_table
+# Text columns with few distinct values: held as pandas categoricals, which makes them
+# small in memory and fast to filter and group at a million rows.
+CATEGORICAL = ("event_type", "sub_event_type", "actor1", "actor2", "country", "admin1",
+               "admin2", "location", "geo_country", "geo_admin1")
+SHARED_CATEGORIES = (("actor1", "actor2"), ("country", "geo_country"),
+                     ("admin1", "geo_admin1"))
+READ = (*COLUMN_NAMES, *DERIVED, "batch_id")
+
+
+_KINDS = {c.name: c.kind for c in COLUMNS} | {"geo_country": "str", "geo_admin1": "str",
+                                               "border_km": "float", "batch_id": "int"}
+# How each kind arrives from the database (dates as ISO text from SQLite).
+_ARROW = {"str": pa.string(), "date": pa.string(), "int": pa.int64(), "float": pa.float64()}
+_BATCH = 100_000
+
+
+def _read_arrow(engine: Engine) -> pa.Table:
+    """Every incident as an Arrow table.
+
+    PostgreSQL: its ADBC driver (binary COPY, no Python object per value): 1M rows in
+    about 2 s. SQLite: the standard library driver, 100,000 rows at a time turned into
+    Arrow columns, so the peak stays near the final size (1M rows: ~7 s, ~0.85 GB peak,
+    against 13 s and 2.6 GB through ``pd.read_sql``). SQLite's own ADBC driver is not
+    used: a second copy of the SQLite library in one process does not see the other's
+    WAL and can break its locks.
+    """
+    query = sa.select(*(incidents_table.c[n] for n in READ))
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        import adbc_driver_postgresql.dbapi as adbc_pg
+
+        uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with adbc_pg.connect(uri) as pg, pg.cursor() as cur:
+            cur.execute(str(query.compile(dialect=engine.dialect)))
+            return cur.fetch_arrow_table()
+    schema = pa.schema([(n, _ARROW[_KINDS[n]]) for n in READ])
+    batches = []
     with engine.connect() as conn:
-        df = pd.read_sql(sa.select(*(t.c[n] for n in STORED)), conn)
-    out = pd.DataFrame(index=df.index)
-    for col in COLUMNS:
-        values = df[col.name]
-        if col.kind == "str":
-            out[col.name] = values.astype("string")
-        elif col.kind == "date":
-            out[col.name] = pd.to_datetime(values).astype("datetime64[s]")
-        elif col.kind == "int":
-            out[col.name] = pd.to_numeric(values).astype("Int64")
+        result = conn.execution_options(stream_results=True).exec_driver_sql(
+            str(query.compile(dialect=engine.dialect)))
+        while rows := result.fetchmany(_BATCH):
+            columns = list(zip(*rows, strict=True))
+            batches.append(pa.record_batch(
+                [pa.array([None if v is None else str(v) for v in col], pa.string())
+                 if _KINDS[n] == "date" else pa.array(col, schema.field(n).type)
+                 for n, col in zip(READ, columns, strict=True)], schema=schema))
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+_PANDAS_TYPES = {pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype()}
+
+
+def read_incidents(engine: Engine) -> pd.DataFrame:
+    """Every incident, typed as ``incidents.typed`` types them (low-cardinality text as
+    categoricals), plus the derived columns and the batch of each row."""
+    table = _read_arrow(engine)
+    columns: dict[str, pa.ChunkedArray] = {}
+    for name in READ:
+        col = table[name]
+        kind = _KINDS[name]
+        if kind == "date":
+            if not pa.types.is_date(col.type):
+                col = pc.cast(pc.cast(col, pa.string()), pa.date32())
+            col = pc.cast(col, pa.timestamp("s"))
+        elif kind == "str":
+            col = pc.cast(col, pa.string())
+            if name in CATEGORICAL:
+                col = pc.dictionary_encode(col)
+        elif kind == "int":
+            col = pc.cast(col, pa.int64())
         else:
-            out[col.name] = pd.to_numeric(values).astype("float64")
-    out["geo_country"] = df["geo_country"].astype("string")
-    out["geo_admin1"] = df["geo_admin1"].astype("string")
-    out["border_km"] = pd.to_numeric(df["border_km"]).astype("float64")
-    out["batch_id"] = df["batch_id"].astype("Int64")
-    return out
+            col = pc.cast(col, pa.float64())
+        columns[name] = col
+    df = pa.table(columns).to_pandas(types_mapper=_PANDAS_TYPES.get)
+    # Columns compared with each other share their categories (actor1 == actor2 is then
+    # a comparison of integer codes).
+    for pair in SHARED_CATEGORIES:
+        union = pd.api.types.union_categoricals([df[c] for c in pair]).categories
+        for c in pair:
+            df[c] = df[c].cat.set_categories(union)
+    return df
 
 
 def counts(engine: Engine) -> int:

@@ -1,10 +1,12 @@
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from borderwatch import incidents, maps
+from borderwatch import grid, incidents, maps, synth
+from borderwatch.filters import MAP_MODES
 from borderwatch.schema import EVENT_COLOURS
 from tests.conftest import XSS
 
@@ -13,17 +15,25 @@ def render(m) -> str:
     return m.get_root().render()
 
 
+def element(m, name):
+    """The child of a folium map with the given element name (e.g. "Incidents")."""
+    return next(c for c in m._children.values() if c._name == name)
+
+
+def incident_rows(m) -> list[list]:
+    if maps.drawn_mode(m) == "points":
+        return element(m, "Incidents").rows
+    return element(m, "FastMarkerCluster").data
+
+
+def texts(m) -> list[str]:
+    return [v for row in incident_rows(m) for v in row[4:]]
+
+
 def layers(m) -> dict:
-    """The data of each named layer of a folium map."""
+    """The data of each named GeoJSON layer of a folium map."""
     return {child.layer_name: child.data for child in m._children.values()
             if hasattr(child, "layer_name") and hasattr(child, "data")}
-
-
-def incident_texts(m) -> list[str]:
-    data = layers(m)
-    if "Incidents" in data:
-        return [f["properties"][k] for f in data["Incidents"]["features"] for k in ("tip", "popup")]
-    return [text for row in data["Incidents (clusters)"] for text in row[4:6]]
 
 
 @pytest.fixture
@@ -31,11 +41,21 @@ def hostile(hostile_csv):
     return incidents.read_csv(hostile_csv)
 
 
-@pytest.mark.parametrize("n, mode", [(0, "points"), (2_000, "points"), (2_001, "clusters"),
-                                     (20_000, "clusters"), (20_001, "choropleth-incidents")])
+@pytest.mark.parametrize("n, mode", [(0, "points"), (1_000, "points"), (1_001, "clusters"),
+                                     (5_000, "clusters"), (5_001, "choropleth-incidents")])
 def test_automatic_mode_keeps_the_map_light_as_volume_grows(n, mode):
     assert maps.resolve_mode("auto", n) == mode
     assert maps.resolve_mode("heat", n) == "heat"
+
+
+def test_one_by_one_modes_become_the_grid_beyond_their_limit():
+    assert maps.resolve_mode("points", 1_000) == "points"
+    assert maps.resolve_mode("points", 1_001) == "grid"
+    assert maps.resolve_mode("clusters", 5_001) == "grid"
+    assert maps.fallback_note("points", 1_000) is None
+    note = maps.fallback_note("points", 1_234_567)
+    assert "1,234,567 incidents" in note and "1,000" in note and "grid" in note
+    assert "period by period" in maps.fallback_note("playback", 5_001)
 
 
 def test_radius_grows_with_fatalities_and_is_capped():
@@ -58,33 +78,42 @@ def test_online_tiles_only_when_asked(curated):
 
 
 def test_points_mode_draws_each_incident_in_its_type_colour(curated):
-    features = layers(maps.build_map(curated, "points"))["Incidents"]["features"]
-    assert len(features) == len(curated)
+    m = maps.build_map(curated, "points")
+    rows = incident_rows(m)
+    assert len(rows) == len(curated)
     by_id = dict(zip(curated.event_id, curated.event_type, strict=False))
-    for feature in features:
-        event_id = re.search(r"<th>ID</th><td>([^<]+)</td>", feature["properties"]["popup"])[1]
-        assert feature["properties"]["colour"] == EVENT_COLOURS[by_id[event_id]]
-    darvoz = [f for f in features if "Darvoz district" in f["properties"]["tip"]]
-    assert darvoz[0]["geometry"]["coordinates"] == [70.78, 38.46]
+    for row in rows:
+        assert row[2] == EVENT_COLOURS[by_id[row[-1]]]
+    darvoz = [r for r in rows if "Darvoz district" in r[6]]
+    assert darvoz[0][:2] == [38.46, 70.78]
+    assert "bwPopup(r, 4)" in render(m) and "window.bwPopup" in render(m)
 
 
 def test_tooltips_and_popups_escape_file_contents(hostile):
     for mode in ("points", "clusters"):
         m = maps.build_map(hostile, mode)
         assert XSS not in render(m)
-        texts = incident_texts(m)
-        assert not any("<img" in t for t in texts)
-        assert sum("&lt;img src=x onerror=alert(1)&gt;" in t for t in texts) == 2
+        found = texts(m)
+        assert not any("<img" in t for t in found)
+        expected = 2 if mode == "points" else 1  # actor and notes; the tooltip has neither
+        assert sum("&lt;img src=x onerror=alert(1)&gt;" in t for t in found) >= expected
 
 
 def test_popup_shows_the_full_record(curated):
     row = next(curated[curated.event_id == "BW-0008"].itertuples(index=False))
-    popup = maps.popup_html(row)
-    for text in ("04 September 2023", "Battles / Armed clash", "Jamaat Ansarullah",
-                 "Gorno-Badakhshan", "Tajikistan", ">3<", "BW-0008", "district"):
+    popup = " | ".join(maps.incident_fields(row))
+    for text in ("04 September 2023", "Battles", "Armed clash", "Jamaat Ansarullah",
+                 "Gorno-Badakhshan", "Tajikistan", "| 3 |", "BW-0008", "district"):
         assert text in popup
     blank = next(curated[curated.event_id == "BW-0011"].itertuples(index=False))
-    assert "not reported" in maps.popup_html(blank)
+    assert "not reported" in maps.incident_fields(blank)
+    assert len(maps.incident_fields(row, full=False)) == 4
+
+
+def test_long_texts_are_cut_in_the_popup_only(curated):
+    row = next(curated.assign(notes="word " * 500).itertuples(index=False))
+    notes = maps.incident_fields(row)[9]
+    assert len(notes) == maps.CLIP["notes"] and notes.endswith("…")
 
 
 def test_province_totals_and_choropleth(curated):
@@ -129,4 +158,64 @@ def test_cluster_and_heat_data_are_single_arrays(curated):
     html = render(maps.build_map(curated, "heat"))
     assert "L.heatLayer" in html and "leaflet_heat.min.js" in html
     data = json.loads(re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", html, re.S).group(1))
-    assert len(data) == len(curated)
+    assert 0 < len(data) <= len(curated)  # one weighted point per occupied cell
+    assert max(w for _lat, _lon, w in data) == 1.0
+
+
+@pytest.fixture(scope="module")
+def many():
+    """30,000 SYNTHETIC incidents: enough to cross every per-incident limit."""
+    return incidents.typed(synth.synthesize(30_000, seed=3).astype(str))
+
+
+@pytest.mark.parametrize("mode", list(MAP_MODES))
+@pytest.mark.parametrize("n", [1_000, 5_000, 30_000])
+def test_map_payload_is_bounded_at_any_size(many, mode, n):
+    html = render(maps.build_map(many.head(n), mode))
+    assert len(html.encode()) <= maps.MAX_PAYLOAD
+    if mode == "points" and n > maps.POINTS_LIMIT:
+        assert maps.drawn_mode(maps.build_map(many.head(n), mode)) == "grid"
+
+
+def test_grid_counts_every_incident_once(many):
+    size, rows = maps.grid_rows(many)
+    assert len(rows) <= maps.GRID_CELLS and size in grid.CELL_SIZES
+    assert sum(int(re.search(r"<b>([\d,]+)</b>", r[3])[1].replace(",", "")) for r in rows) \
+        == len(many)
+    m = maps.build_map(many, "grid")
+    legend = element(m, "Legend").html
+    assert "Incidents per cell" in legend and f"{size:g}° cells" in legend
+
+
+def test_grid_cells_are_the_finest_that_fit():
+    df = pd.DataFrame({"latitude": [34.513, 34.517, 36.0], "longitude": [69.113, 69.115, 70.0],
+                       "fatalities": pd.array([1, None, 3], "Int64")})
+    size, cells = grid.cells(df, 10)
+    assert size == grid.CELL_SIZES[0] and len(cells) == 2
+    assert cells["incidents"].tolist() == [2, 1] and cells["fatalities"].tolist() == [1, 3]
+    assert cells["lat"].iloc[0] == pytest.approx(34.515)  # where its incidents are
+    assert cells["south"].iloc[0] == pytest.approx(34.51)
+    size, cells = grid.cells(df, 1)  # cannot fit: the coarsest cells
+    assert size == grid.CELL_SIZES[-1] and cells["incidents"].sum() == 3
+    size, cells = grid.cells(df, 3, groups=np.array([0, 1, 0]), n_groups=2)
+    assert size == grid.CELL_SIZES[0] and sorted(cells["group"]) == [0, 0, 1]
+
+
+def test_playback_of_many_incidents_plays_cells(many):
+    rows, labels = maps.playback_frames(many, "month")
+    assert len(rows) <= maps.PLAYBACK_CELLS and len(labels) > 100
+    assert all(isinstance(r[5], str) and r[5].startswith("<b>") for r in rows)
+    few, _ = maps.playback_frames(many.head(50), "month")
+    assert len(few) == 50 and len(few[0]) == 9  # one row per incident with its fields
+
+
+def test_hostile_long_texts_never_break_the_budget(curated):
+    """Incidents whose every text is long and full of markup fall back to lighter modes
+    rather than exceed the payload."""
+    bulky = "<b>&amp;</b>" * 400
+    df = pd.concat([curated] * 59, ignore_index=True).head(1_000).assign(
+        notes=bulky, source=bulky, actor1=bulky, actor2=bulky, location=bulky,
+        event_id=[f"X{i}" for i in range(1_000)])
+    m = maps.build_map(df, "points")
+    assert maps.drawn_mode(m) in ("clusters", "grid")
+    assert len(render(m).encode()) <= maps.MAX_PAYLOAD

@@ -59,6 +59,8 @@ def test_seed_loads_the_curated_file_once(engine, curated):
     assert ingest.seed(engine) is None
     assert store.counts(engine) == len(curated)
     back = store.read_incidents(engine).sort_values("event_id").reset_index(drop=True)
+    back = back.apply(lambda s: s.astype("string")
+                      if isinstance(s.dtype, pd.CategoricalDtype) else s)
     expected = curated.sort_values("event_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(back[expected.columns], expected, check_dtype=False)
 

@@ -26,7 +26,7 @@ def _figure(name: str, view: state.View):
 
 
 def _map(view: state.View):
-    mode = "points" if view.display.mode == "playback" else view.display.mode
+    mode = "auto" if view.display.mode == "playback" else view.display.mode
     return maps.build_map(view.data, mode, "none")
 
 

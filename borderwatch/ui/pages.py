@@ -20,21 +20,27 @@ def map_page() -> None:
     c1, c2, c3 = st.columns([2, 2, 3])
     state.display_select("mode", "Display", flt.MAP_MODES, view.display, c1)
     state.display_select("basemap", "Basemap", flt.BASEMAPS, view.display, c2)
-    drawn = maps.resolve_mode(view.display.mode, len(view.data))
+    n = len(view.data)
+    m = maps.build_map(view.data, view.display.mode, view.display.basemap,
+                       view.display.period)
+    drawn = maps.drawn_mode(m)
     if view.display.mode == "auto":
-        noun = "incident" if len(view.data) == 1 else "incidents"
+        noun = "incident" if n == 1 else "incidents"
         c3.caption(f"Automatic display: **{flt.MAP_MODES[drawn]}** for "
-                   f"{len(view.data):,} {noun} (points up to {maps.POINTS_LIMIT:,}, "
+                   f"{n:,} {noun} (points up to {maps.POINTS_LIMIT:,}, "
                    f"clusters up to {maps.CLUSTERS_LIMIT:,}, then provinces).")
     if view.display.mode == "playback":
         state.display_select("period", "Step", flt.PERIODS, view.display, c3)
-    m = maps.build_map(view.data, view.display.mode, view.display.basemap,
-                       view.display.period)
+    note = maps.fallback_note(view.display.mode, n)
+    if note:
+        st.info(note, icon=":material/grid_view:")
     st_folium(m, key="incident_map", height=MAP_HEIGHT, use_container_width=True,
               returned_objects=[])
-    st.caption("Hover a province for its totals; click an incident for its full record. "
-               "Thick black lines: Afghanistan's international borders. Boundaries: Natural "
-               "Earth (public domain).")
+    hint = {"points": "; click an incident for its full record",
+            "clusters": "; hover an incident for its summary, zoom in to split clusters",
+            "grid": "; hover a cell for its totals, click it to zoom in"}.get(drawn, "")
+    st.caption(f"Hover a province for its totals{hint}. Thick black lines: Afghanistan's "
+               "international borders. Boundaries: Natural Earth (public domain).")
     state.presentation_footer(view)
 
 
