@@ -119,6 +119,14 @@ def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
     return df if mask.all() else df[mask]
 
 
+def newest(df: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The ``n`` most recent incidents, newest first, without sorting them all."""
+    if len(df) > n:
+        dates = df["event_date"].to_numpy().astype("int64")
+        df = df.iloc[np.argpartition(-dates, n - 1)[:n]]
+    return df.sort_values("event_date", ascending=False, kind="stable")
+
+
 SEARCHED = ("notes", "location", "admin2", "admin1", "country")  # what the text search reads
 
 

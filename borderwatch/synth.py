@@ -15,6 +15,7 @@ from borderwatch import geodata
 from borderwatch.schema import COLUMN_NAMES, EVENT_TYPES
 
 SOURCE = "SYNTHETIC (borderwatch synth)"
+PLACES = 5_000
 ACTORS = (
     "SYNTHETIC Military Forces of Afghanistan (2021-)", "SYNTHETIC Military Forces of Pakistan",
     "SYNTHETIC Islamic State Khorasan Province (ISKP)", "SYNTHETIC Tehreek-e-Taliban Pakistan",
@@ -63,6 +64,14 @@ def synthesize(rows: int, seed: int = 0) -> pd.DataFrame:
     fatalities = np.where(rng.random(rows) < 0.55, 0, rng.geometric(0.25, size=rows))
     a1 = rng.integers(len(ACTORS), size=rows)
     a2 = (a1 + 1 + rng.integers(len(ACTORS) - 1, size=rows)) % len(ACTORS)
+    # A few thousand distinct place names, and notes of a realistic length (~150
+    # characters) that differ from row to row, as real notes do.
+    places = pd.Series(rng.integers(PLACES, size=rows)).map("SYNTHETIC place {:04d}".format)
+    notes = ("SYNTHETIC incident: " + pd.Series(sub, dtype="string") + " involving "
+             + pd.Series(np.array(ACTORS, dtype=object)[a1], dtype="string").str[10:]
+             + " near " + places.astype("string") + ", "
+             + pd.Series(provinces["name"].to_numpy()[which], dtype="string")
+             + "; generated for tests and benchmarks, not a real event.")
     df = pd.DataFrame({
         "event_id": [f"SYN-{seed}-{i:07d}" for i in range(rows)],
         "event_date": pd.to_datetime(start + days.astype("timedelta64[D]")).strftime("%Y-%m-%d"),
@@ -74,13 +83,13 @@ def synthesize(rows: int, seed: int = 0) -> pd.DataFrame:
         "country": provinces["country"].to_numpy()[which],
         "admin1": provinces["name"].to_numpy()[which],
         "admin2": "",
-        "location": "",
+        "location": places,
         "latitude": lat.round(4),
         "longitude": lon.round(4),
         "geo_precision": rng.choice([1, 2, 3], size=rows, p=[0.6, 0.3, 0.1]),
         "fatalities": fatalities,
         "source": SOURCE,
-        "notes": "SYNTHETIC incident generated for tests and benchmarks",
+        "notes": notes,
     })
     return df[list(COLUMN_NAMES)]
 

@@ -106,3 +106,9 @@ def test_distance_to_the_afghan_border_filter(curated):
     assert flt.describe(flt.Filters(max_border_km=10)) == "within 10 km of an Afghan border"
     _, _, notices = flt.from_params({"border": ["near"]}, flt.Vocabulary.of(df))
     assert "Border distance 'near'" in notices[0]
+
+
+def test_newest_keeps_the_most_recent_incidents(curated):
+    top = flt.newest(curated, 3)
+    assert list(top["event_date"]) == sorted(curated["event_date"], reverse=True)[:3]
+    assert len(flt.newest(curated, 100)) == len(curated)

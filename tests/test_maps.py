@@ -30,12 +30,6 @@ def texts(m) -> list[str]:
     return [v for row in incident_rows(m) for v in row[4:]]
 
 
-def layers(m) -> dict:
-    """The data of each named GeoJSON layer of a folium map."""
-    return {child.layer_name: child.data for child in m._children.values()
-            if hasattr(child, "layer_name") and hasattr(child, "data")}
-
-
 @pytest.fixture
 def hostile(hostile_csv):
     return incidents.read_csv(hostile_csv)
@@ -121,13 +115,14 @@ def test_province_totals_and_choropleth(curated):
     assert totals.loc["Khyber Pakhtunkhwa", "incidents"] == 4
     assert totals.loc["Khyber Pakhtunkhwa", "fatalities"] == 84 + 54 + 7 + 6
     m = maps.build_map(curated, "choropleth-fatalities")
-    assert "Fatalities per province" in render(m)
-    tips = [f["properties"]["tip"] for f in layers(m)["Provinces"]["features"]]
-    assert "<b>Khyber Pakhtunkhwa</b>, Pakistan<br>Incidents: 4<br>Fatalities: 151" in tips
-    fills = {f["properties"]["tip"].split("<")[1]: f["properties"]["fill"]
-             for f in layers(m)["Provinces"]["features"]}
+    assert "Fatalities per province" in element(m, "Legend").html
+    boundaries = element(m, "Boundaries")
+    assert "<b>Khyber Pakhtunkhwa</b>, Pakistan<br>Incidents: 4<br>Fatalities: 151" \
+        in boundaries.tips
+    fills = {t.split("<")[1]: f for t, f in zip(boundaries.tips, boundaries.fills, strict=True)}
     assert fills["b>Kabul"] == maps.CHOROPLETH_COLOURS[-1]  # 189, the most
     assert fills["b>Zabul"] == maps.CHOROPLETH_COLOURS[0]
+    assert len(json.loads(boundaries.provinces)["features"]) == len(boundaries.tips)
 
 
 def test_choropleth_bins_rise_strictly():

@@ -11,6 +11,7 @@ from streamlit_folium import st_folium
 from borderwatch import briefing, charts, export, maps, render
 from borderwatch import filters as flt
 from borderwatch.ui import data, state
+from borderwatch.ui.timing import timed
 
 PICTURES: dict[str, str] = {"map": "Map", "timeline": "Incidents over time",
                             "fatalities": "Fatalities over time", "actors": "Top actors",
@@ -65,9 +66,10 @@ def _pdf(view: state.View) -> Callable[[], bytes]:
 def _exports(view: state.View) -> None:
     f = view.filters
     c = st.columns(3)
-    c[0].download_button("CSV", export.csv_bytes(view.data), export.file_name(f, "csv"),
+    # Every export is made when its button is pressed (a callable), never on each rerun.
+    c[0].download_button("CSV", lambda: export.csv_bytes(view.data), export.file_name(f, "csv"),
                          mime="text/csv", icon=":material/table:", width="stretch")
-    c[1].download_button("GeoJSON", export.geojson_bytes(view.data),
+    c[1].download_button("GeoJSON", lambda: export.geojson_bytes(view.data),
                          export.file_name(f, "geojson"), mime="application/geo+json",
                          icon=":material/map:", width="stretch")
     c[2].download_button("Map (HTML, works offline)",
@@ -88,6 +90,7 @@ def _exports(view: state.View) -> None:
                          disabled=not can_render, help=why, width="stretch")
 
 
+@timed
 def brief_page() -> None:
     view = state.setup("Brief")
     st.title("Brief")

@@ -9,10 +9,13 @@ from borderwatch import charts, export, maps
 from borderwatch import filters as flt
 from borderwatch.schema import LABELS
 from borderwatch.ui import state
+from borderwatch.ui.timing import timed
 
 MAP_HEIGHT = 620
+TABLE_ROWS = 10_000  # rows sent to the browser's table; the CSV download has every row
 
 
+@timed
 def map_page() -> None:
     view = state.setup("Map")
     st.title("Incident map")
@@ -44,6 +47,7 @@ def map_page() -> None:
     state.presentation_footer(view)
 
 
+@timed
 def trends_page() -> None:
     view = state.setup("Trends")
     st.title("Trends")
@@ -60,14 +64,18 @@ def trends_page() -> None:
     state.presentation_footer(view)
 
 
+@timed
 def incidents_page() -> None:
     view = state.setup("Incidents")
     st.title("Incidents")
     state.caption(view)
-    table = view.data.sort_values("event_date", ascending=False)
-    st.download_button("Download CSV of this view", export.csv_bytes(table),
+    st.download_button("Download CSV of this view", lambda: export.csv_bytes(view.data),
                        file_name=export.file_name(view.filters, "csv"), mime="text/csv",
                        icon=":material/download:")
+    table = flt.newest(view.data, TABLE_ROWS)
+    if len(table) < len(view.data):
+        st.caption(f"Showing the {len(table):,} most recent of {len(view.data):,} incidents; "
+                   "the CSV holds them all, or narrow the filters.")
     st.dataframe(
         table, hide_index=True, width="stretch", height=560,
         column_config={

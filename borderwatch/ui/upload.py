@@ -8,6 +8,7 @@ from streamlit_folium import st_folium
 
 from borderwatch import ingest, maps, store
 from borderwatch.ui import data, state
+from borderwatch.ui.timing import timed
 
 REPORT = "bw_upload_report"
 FLASH = "bw_upload_flash"
@@ -46,6 +47,7 @@ def _show_report(report: ingest.Report) -> None:
                      width="stretch")
 
 
+@timed
 def upload_page() -> None:
     state.setup("Upload")
     st.title("Upload incidents")

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from borderwatch.server import ServerError, running
 from tests.conftest import ROOT, need
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -49,34 +38,13 @@ def e2e_data(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def server(e2e_data: Path) -> Iterator[str]:
     need(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
-    port = _free_port()
-    env = {**os.environ, "BORDERWATCH_INCIDENTS": str(e2e_data),
+    env = {"BORDERWATCH_INCIDENTS": str(e2e_data),
            "BORDERWATCH_DB_URL": f"sqlite:///{e2e_data.parent / 'e2e.sqlite'}"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            pytest.fail(f"dashboard server did not start:\n{out}")
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        with running(env) as srv:
+            yield srv.url
+    except ServerError as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture(scope="session")
