@@ -160,6 +160,26 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hash_password(_args: argparse.Namespace) -> int:
+    import getpass
+
+    from borderwatch import auth
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("The two passwords differ.", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        print(auth.hash_password(password))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="borderwatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -215,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     syn.add_argument("--layout", choices=["native", "acled"], default="native")
     syn.add_argument("-o", "--output", required=True)
     syn.set_defaults(func=_synth)
+
+    pw = sub.add_parser("hash-password",
+                        help="print an Argon2id hash of a password, for secrets.toml")
+    pw.set_defaults(func=_hash_password)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -95,8 +95,8 @@ def test_display_choices_live_in_the_url():
 def test_malformed_url_falls_back_with_a_visible_notice(curated):
     at = app(**{"from": "2023-02-31", "actor": "Nobody", "minfat": "x", "mode": "3d"})
     assert not at.exception
-    assert len(at.warning) == 4
-    assert "Nobody" in " ".join(w.value for w in at.warning)
+    assert len(at.main.warning) == 4
+    assert "Nobody" in " ".join(w.value for w in at.main.warning)
     assert shown(at) == len(curated)
 
 

@@ -17,9 +17,10 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
+from borderwatch import auth
 from borderwatch import filters as flt
 from borderwatch.schema import EVENT_TYPES
-from borderwatch.ui import data
+from borderwatch.ui import access, data
 
 STATE = "bw_view"
 NOTICES = "bw_notices"
@@ -30,6 +31,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/incidents.py", "Incidents", ":material/table_rows:"),
     ("pages/upload.py", "Upload", ":material/upload_file:"),
 )
+ANALYST_PAGES = {"pages/upload.py"}  # the others are every signed-in user's
 FILTER_FIELDS = {f.name for f in fields(flt.Filters)}
 EARLIEST = dt.date(1990, 1, 1)
 # A local file: a material icon would make the browser fetch it from Google's font CDN.
@@ -42,6 +44,7 @@ class View:
     display: flt.Display
     data: pd.DataFrame  # the filtered incidents
     total: int
+    user: auth.User
 
 
 def _params() -> dict[str, list[str]]:
@@ -107,9 +110,11 @@ def _options(known: frozenset[str], chosen: tuple[str, ...]) -> list[str]:
 
 # ----------------------------------------------------------------- rendering
 
-def navigation(f: flt.Filters, d: flt.Display) -> None:
+def navigation(f: flt.Filters, d: flt.Display, user: auth.User) -> None:
     params = flt.to_params(f, d)
     for path, label, icon in PAGES:
+        if path in ANALYST_PAGES and not user.is_analyst:
+            continue
         st.page_link(path, label=label, icon=icon, query_params=params)
 
 
@@ -188,6 +193,7 @@ def _set_present(value: str) -> None:
 def setup(title: str) -> View:
     """Start a page: config, view from URL/session, sidebar with navigation and filters."""
     st.set_page_config(page_title=f"{title} · Borderwatch", page_icon=ICON, layout="wide")
+    user = access.gate()
     full = data.dataset()
     f, d = current()
     view = data.filtered(f)
@@ -195,10 +201,10 @@ def setup(title: str) -> View:
         st.html(PRESENTATION_CSS)
         st.info(f"**{len(view):,}** of {len(full):,} incidents · "
                 + md_escape(flt.describe(f)), icon=":material/filter_alt:")
-        return View(filters=f, display=d, data=view, total=len(full))
+        return View(filters=f, display=d, data=view, total=len(full), user=user)
     with st.sidebar:
         st.markdown("### Borderwatch")
-        navigation(f, d)
+        navigation(f, d, user)
         st.metric("Incidents shown", f"{len(view):,}", help="Incidents matching the filters")
         st.caption(f"of {len(full):,} in the data")
         filter_widgets(f, full)
@@ -207,9 +213,10 @@ def setup(title: str) -> View:
             st.code(share_link(f, d), language=None, wrap_lines=True)
             st.button("Presentation mode", on_click=_set_present, args=("1",),
                       icon=":material/slideshow:", width="stretch")
+        access.identity(user)
     for notice in st.session_state.get(NOTICES, []):
         st.warning(notice, icon=":material/link_off:")
-    return View(filters=f, display=d, data=view, total=len(full))
+    return View(filters=f, display=d, data=view, total=len(full), user=user)
 
 
 def md_escape(text: str) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from borderwatch import ingest, maps, store
-from borderwatch.ui import data, state
+from borderwatch.ui import access, data, state
 from borderwatch.ui.timing import timed
 
 REPORT = "bw_upload_report"
@@ -49,7 +49,8 @@ def _show_report(report: ingest.Report) -> None:
 
 @timed
 def upload_page() -> None:
-    state.setup("Upload")
+    view = state.setup("Upload")
+    access.require_analyst(view.user)  # also when the page is opened by its address
     st.title("Upload incidents")
     if FLASH in st.session_state:
         st.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
@@ -65,7 +66,8 @@ def upload_page() -> None:
         swap = st.session_state.get("swap_latlon", False)
         report = _report(upload, swap)
         if report.file_error:
-            st.error(f"**{upload.name}**: {report.file_error}", icon=":material/error:")
+            st.error(f"**{state.md_escape(upload.name)}**: {state.md_escape(report.file_error)}",
+                     icon=":material/error:")
         else:
             _show_report(report)
             if report.swap_rows() or report.swapped:
@@ -80,13 +82,14 @@ def upload_page() -> None:
             if st.button(f"Import {len(report.valid):,} valid rows", type="primary",
                          disabled=report.valid.empty, key="import"):
                 try:
-                    result = ingest.commit(report, data.engine())
+                    result = ingest.commit(report, data.engine(), user=view.user.name)
                 except store.StoreError as exc:
                     st.error(str(exc))
                 else:
                     st.session_state.pop(REPORT, None)
                     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
-                    st.session_state[FLASH] = f"Imported **{upload.name}**: {result.summary()}."
+                    st.session_state[FLASH] = (f"Imported **{state.md_escape(upload.name)}**: "
+                                               f"{result.summary()}.")
                     st.rerun()
     _history()
 
