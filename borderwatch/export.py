@@ -25,7 +25,9 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     """The incidents as UTF-8 CSV (schema columns), text cells neutralised, numbers intact."""
     out = df.reindex(columns=list(COLUMN_NAMES)).copy()
     for col in out.columns:
-        if out[col].dtype == "string" or out[col].dtype == object:
+        kind = out[col].dtype
+        if not (pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):
+            # Every text column, whatever its dtype (string, object, categorical).
             out[col] = out[col].astype(object).map(neutralise)
     out["event_date"] = out["event_date"].dt.strftime("%Y-%m-%d")
     return out.to_csv(index=False).encode("utf-8")

@@ -111,6 +111,15 @@ def database_url() -> str:
     return os.environ.get(ENV_URL) or f"sqlite:///{DEFAULT_SQLITE}"
 
 
+def unreachable_message(url: str, exc: Exception) -> str:
+    """What to tell a user when the database at ``url`` cannot be used (no password)."""
+    shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return (f"The incident database cannot be reached ({shown}): "
+            f"{reason[0] if reason else type(exc).__name__}. Check that it is running and "
+            f"that {ENV_URL} points at it, then reload this page. Nothing has been changed.")
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (default: ``database_url()``), schema created."""
     url = url or database_url()

@@ -165,3 +165,15 @@ def test_presentation_mode_hides_controls_and_states_the_filters():
     at.button[0].click().run()  # exit presentation mode
     assert "present" not in at.query_params
     assert at.sidebar.get("multiselect")
+
+
+def test_an_unreachable_database_gives_a_clear_error_page(monkeypatch):
+    monkeypatch.setenv("BORDERWATCH_DB_URL",
+                       "postgresql+psycopg://bw:s3cret@127.0.0.1:1/nowhere?connect_timeout=2")
+    for page in ("dashboard.py", "pages/upload.py"):
+        at = app(page)
+        assert not at.exception
+        [error] = at.error
+        assert "cannot be reached" in error.value and "127.0.0.1:1" in error.value
+        assert "BORDERWATCH_DB_URL" in error.value and "s3cret" not in error.value
+        assert not at.metric

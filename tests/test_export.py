@@ -50,3 +50,24 @@ def test_geojson_export_is_valid_and_complete(curated):
     assert darvoz["properties"]["fatalities"] == 3
     assert darvoz["properties"]["event_date"] == "2023-09-04"
     assert by_id["BW-0011"]["properties"]["fatalities"] is None
+
+
+FORMULAS = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\t=x"]
+
+
+def test_every_text_column_is_neutralised_as_the_dashboard_reads_it(tmp_path):
+    """Through the store (where text columns are categoricals), as every CSV export is."""
+    from borderwatch import ingest, store
+    from borderwatch.schema import COLUMNS
+
+    text = [c.name for c in COLUMNS if c.kind == "str" and c.name not in ("country",)]
+    rows = [synthetic_row(i, **{c: f"{f}{c}{i}" for c in text}) for i, f in enumerate(FORMULAS)]
+    engine = store.make_engine(f"sqlite:///{tmp_path / 's.sqlite'}")
+    report = ingest.validate(write_csv(tmp_path / "f.csv", rows).read_bytes(), "f.csv", engine)
+    ingest.commit(report, engine)
+    df = store.read_incidents(engine)
+    assert isinstance(df["actor1"].dtype, pd.CategoricalDtype)
+    out = pd.read_csv(io.BytesIO(export.csv_bytes(df)), dtype=str, keep_default_na=False)
+    cells = [v for c in text for v in out[c]]
+    assert len(cells) == len(text) * len(FORMULAS)
+    assert all(v.startswith("'") for v in cells), [v for v in cells if not v.startswith("'")]

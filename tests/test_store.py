@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from borderwatch import incidents, ingest, store
+from borderwatch import incidents, ingest, store, synth
 from tests.conftest import need, synthetic_row
 from tests.test_readers import acled_row, csv_bytes, ucdp_row
 
@@ -203,3 +209,48 @@ def test_derived_geography_is_stored(engine):
     assert (row["geo_country"], row["geo_admin1"], row["admin1"]) == (
         "Tajikistan", "Gorno-Badakhshan", "Gorno-Badakhshan")
     assert 0 < row["border_km"] < 5
+
+
+def _importing(engine, proc) -> bool:
+    """Whether the child's import transaction is writing rows right now."""
+    if engine.dialect.name == "sqlite":
+        wal = Path(f"{engine.url.database}-wal")
+        return wal.exists() and wal.stat().st_size > 8_000_000
+    with engine.connect() as conn:
+        return bool(conn.execute(sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'bw_kill_test' "
+            "AND state = 'active' AND query ILIKE 'COPY%'")).scalar())
+
+
+def test_kill_9_half_way_through_an_import_changes_nothing(engine, tmp_path):
+    """A crash (SIGKILL) while an import is writing leaves the store as it was: the batch
+    is absent, no row added or changed, and the store takes the next import."""
+    load(engine, native([synthetic_row(i) for i in range(1, 4)]))
+    before, batches_before = store.snapshot(engine), store.batches(engine)
+    version = store.data_version(engine)
+    big = tmp_path / "big.csv"
+    synth.synthesize(200_000, seed=5).to_csv(big, index=False)
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.dialect.name == "postgresql":
+        url += "&application_name=bw_kill_test"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from borderwatch.cli import main; "
+         "sys.exit(main(sys.argv[1:]))", "import", str(big)],
+        env={**os.environ, "BORDERWATCH_DB_URL": url},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not _importing(engine, proc):
+        assert proc.poll() is None, "the import ended before it could be killed"
+        assert time.monotonic() < deadline, "the import never started writing"
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    engine.dispose()  # fresh connections, as after a restart
+    assert store.snapshot(engine) == before
+    pd.testing.assert_frame_equal(store.batches(engine), batches_before)
+    assert store.data_version(engine) == version
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    after = load(engine, native([synthetic_row(9)]))
+    assert after.inserted == 1 and store.counts(engine) == 4

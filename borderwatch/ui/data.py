@@ -3,7 +3,10 @@ version, so an import or an undo shows on the next page view."""
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import pandas as pd
+import sqlalchemy as sa
 import streamlit as st
 from sqlalchemy.engine import Engine
 
@@ -17,13 +20,26 @@ def _engine(url: str) -> Engine:
     return engine
 
 
+def _unreachable(exc: Exception) -> NoReturn:
+    """The error page for a database that cannot be reached: what, where, what to do."""
+    st.error(store.unreachable_message(store.database_url(), exc), icon=":material/dns:")
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() ends the run
+
+
 def engine() -> Engine:
-    return _engine(store.database_url())
+    try:
+        return _engine(store.database_url())
+    except sa.exc.SQLAlchemyError as exc:
+        _unreachable(exc)
 
 
 def data_version() -> str:
     """Changes whenever the incident data changes; every data cache is keyed on it."""
-    return f"{store.database_url()}#{store.data_version(engine())}"
+    try:
+        return f"{store.database_url()}#{store.data_version(engine())}"
+    except sa.exc.SQLAlchemyError as exc:
+        _unreachable(exc)
 
 
 # A shared object, not a copy per session: at a million rows, pickling the frame in and
@@ -39,10 +55,14 @@ def _vocabulary(version: str) -> filters.Vocabulary:
 
 
 def dataset() -> pd.DataFrame:
-    return _load(data_version())
+    try:
+        return _load(data_version())
+    except (sa.exc.SQLAlchemyError, OSError) as exc:  # ADBC's errors are OSError's kin
+        _unreachable(exc)
 
 
 def vocabulary() -> filters.Vocabulary:
+    dataset()  # loads it, or shows why it cannot
     return _vocabulary(data_version())
 
 
