@@ -27,10 +27,10 @@ import time
 from pathlib import Path
 
 from borderwatch import geodata, ingest, render, store, synth
+from borderwatch.server import MAP_IFRAME as MAP
 from borderwatch.server import running
 
 ROOT = Path(__file__).resolve().parent.parent
-MAP = 'iframe[title="streamlit_folium.st_folium"]'
 NAIVE_ROWS = 10_000
 FATALITY_STEPS = (1, 2, 0, 3, 1, 0)
 

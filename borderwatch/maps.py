@@ -529,12 +529,15 @@ def legend_html(df: pd.DataFrame, mode: str, edges: list[int] | None,
                         "</small><br>",
             "playback": "<b>Event type</b><small>one period at a time: press Play</small><br>",
             }.get(mode, "<b>Event type</b>")
-    present = [t for t in EVENT_COLOURS if t in set(df["event_type"].dropna())]
-    others = sorted(set(df["event_type"].dropna()) - set(EVENT_COLOURS))
+    types = set(df["event_type"].dropna().unique().tolist())
+    present = [t for t in EVENT_COLOURS if t in types]
+    others = sorted(types - set(EVENT_COLOURS))
     rows = [f'<span class="bw-swatch" style="background:{EVENT_COLOURS[t]}"></span>{_esc(t)}'
             for t in present]
-    rows += [f'<span class="bw-swatch" style="background:{OTHER_COLOUR}"></span>{_esc(t)}'
-             for t in others]
+    if others:  # one colour for every type outside ACLED's six, so one line for them
+        label = (_esc(_clip(others[0], "type")) if len(others) == 1
+                 else f"{len(others)} other types")
+        rows.append(f'<span class="bw-swatch" style="background:{OTHER_COLOUR}"></span>{label}')
     size = "Size: fatalities (small = none reported)"
     return head + "<br>".join(rows) + f"<br><small>{size}</small>"
 
@@ -656,7 +659,9 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
               period: str = "month") -> IncidentMap:
     """The incident map of ``df`` (already filtered) in the given display mode."""
     drawn = resolve_mode(mode, len(df))
-    m = IncidentMap(location=CENTER, zoom_start=ZOOM, tiles=None, max_zoom=18, min_zoom=3,
+    # maxZoom and minZoom as Leaflet options: folium gives max_zoom to the tile layer only,
+    # and markercluster refuses a map without maxZoom.
+    m = IncidentMap(location=CENTER, zoom_start=ZOOM, tiles=None, maxZoom=18, minZoom=3,
                      control_scale=True, prefer_canvas=False, zoom_snap=0.25)
     _Css().add_to(m)
     if basemap == "osm":

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Where the map is in the page: the iframe of the streamlit-folium component.
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
 class ServerError(RuntimeError):

@@ -214,3 +214,17 @@ def test_hostile_long_texts_never_break_the_budget(curated):
     m = maps.build_map(df, "points")
     assert maps.drawn_mode(m) in ("clusters", "grid")
     assert len(render(m).encode()) <= maps.MAX_PAYLOAD
+
+
+def test_legend_lists_the_six_types_and_folds_unknown_ones_into_one_line(curated):
+    odd = curated.head(12).assign(event_type=[f"Odd type {i}" for i in range(12)])
+    legend = maps.legend_html(pd.concat([curated, odd]), "points", None)
+    assert legend.count("bw-swatch") == curated["event_type"].nunique() + 1
+    assert "12 other types" in legend
+    one = maps.legend_html(odd.head(1).assign(event_type=XSS), "points", None)
+    assert "&lt;img" in one and "<img" not in one
+
+
+def test_the_map_itself_has_a_max_zoom(curated):
+    """markercluster throws 'Map has no maxZoom specified' (and no map shows) without it."""
+    assert '"maxZoom": 18' in render(maps.build_map(curated, "clusters"))

@@ -35,8 +35,9 @@ def _show_report(report: ingest.Report) -> None:
     c[2].metric("Rejected", f"{report.rejected:,}")
     c[3].metric("New", f"{report.will_insert:,}")
     c[4].metric("Updates", f"{report.will_update:,}")
-    st.caption(f"Read as **{report.format}** · encoding {report.encoding} · delimiter "
-               f"{report.delimiter!r} · sha256 {report.sha256[:12]}…")
+    st.caption(f"**{state.md_escape(report.file_name)}** read as **{report.format}** · "
+               f"encoding {report.encoding} · delimiter {report.delimiter!r} · "
+               f"sha256 {report.sha256[:12]}…")
     if report.errors:
         st.subheader(f"{len(report.errors):,} errors — these rows will not be imported")
         st.dataframe(pd.DataFrame([e.__dict__ for e in report.errors]), hide_index=True,

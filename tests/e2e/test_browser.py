@@ -9,10 +9,11 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 
+from borderwatch.server import MAP_IFRAME
 from tests.conftest import XSS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-MAP = 'iframe[title="streamlit_folium.st_folium"]'
+MAP = MAP_IFRAME
 TOTAL = 18  # 17 curated + 1 synthetic
 
 

@@ -1,0 +1,168 @@
+"""Script payloads in every text field of the data, an upload and its file name: in
+Chromium nothing runs (no dialog, no injected element), and every page and export shows
+the text as typed. The Guard of conftest.py fails the test on any dialog."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from borderwatch import briefing, export, maps, render, store
+from borderwatch import filters as flt
+from borderwatch.schema import COLUMN_NAMES
+from borderwatch.server import MAP_IFRAME as MAP
+from borderwatch.server import ServerError, running
+from tests.conftest import need, synthetic_row
+from tests.e2e.conftest import CHROMIUM
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+PAYLOADS = [
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(2)</script>",
+    '"><svg onload=alert(3)>',
+    "'><iframe src=javascript:alert(4)></iframe>",
+    "</script><script>alert(5)</script>",
+    "javascript:alert(6)",
+    "[link](javascript:alert(7))",
+    "{{7*7}} ${alert(8)} <%= 9 %>",
+    "=HYPERLINK(\"http://evil.invalid\",\"x\")",
+    "<style>*{display:none}</style><b onmouseover=alert(10)>bold</b>",
+]
+# Every free-text field; country stays real so each incident lands where it says.
+FIELDS = ("event_id", "event_type", "sub_event_type", "actor1", "actor2", "admin1", "admin2",
+          "location", "source", "notes")
+INJECTED = 'img[src="x"], svg[onload], iframe[src^="javascript"], b[onmouseover]'
+
+
+def hostile_rows() -> list[dict[str, object]]:
+    return [synthetic_row(900 + i, latitude=32.0 + 0.8 * i, longitude=62.5 + 0.9 * i,
+                          fatalities=i,
+                          **{f: (f"H{i}-{p}" if f == "event_id" else p) for f in FIELDS})
+            for i, p in enumerate(PAYLOADS)]
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    need(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    folder = tmp_path_factory.mktemp("hostile")
+    seed = folder / "incidents.csv"
+    pd.DataFrame(hostile_rows(), columns=list(COLUMN_NAMES)).to_csv(seed, index=False)
+    db = folder / "hostile.sqlite"
+    try:
+        with running({"BORDERWATCH_INCIDENTS": str(seed),
+                      "BORDERWATCH_DB_URL": f"sqlite:///{db}"}) as srv:
+            yield srv.url, f"sqlite:///{db}"
+    except ServerError as e:
+        pytest.fail(str(e))
+
+
+def assert_inert(page) -> None:
+    for frame in page.frames:
+        assert frame.locator(INJECTED).count() == 0, frame.url
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def settle(page, test_id: str = "stMetricValue") -> None:
+    page.get_by_test_id(test_id).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+
+
+def test_every_incident_tooltip_and_popup_shows_the_payload_as_text(hostile_server, new_page):
+    url, _ = hostile_server
+    page, guard = new_page((1400, 1100))
+    page.goto(f"{url}/?mode=points")
+    frame = page.frame_locator(MAP)
+    dots = frame.locator("path.bw-incident")
+    dots.first.wait_for(timeout=60_000)
+    page.locator(MAP).scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    assert dots.count() == len(PAYLOADS)
+    seen_tips, seen_popups = set(), set()
+    for i in range(dots.count()):
+        dots.nth(i).hover()
+        page.wait_for_timeout(150)
+        seen_tips.update(frame.locator(".leaflet-tooltip").all_inner_texts())
+        dots.nth(i).dispatch_event("click")  # a mouse click may land on an open tooltip
+        popup = frame.locator(".leaflet-popup-content")
+        popup.wait_for()
+        seen_popups.add(popup.inner_text())
+        frame.locator(".leaflet-popup-close-button").click()  # it may cover the next one
+    for p in PAYLOADS:
+        # Payloads are typed text: found verbatim (notes and source are cut at 300/150).
+        assert any(p in text for text in seen_popups), p
+    assert any(PAYLOADS[0] in t for t in seen_tips)
+    assert_inert(page)
+    assert guard.dialogs == []
+
+
+@pytest.mark.parametrize("path", ["?mode=clusters", "?mode=grid", "?mode=heat",
+                                  "?mode=playback", "?mode=choropleth-incidents",
+                                  "trends", "incidents", "brief", "upload"])
+def test_every_page_and_display_keeps_the_payloads_inert(hostile_server, new_page, path):
+    url, _ = hostile_server
+    page, guard = new_page((1400, 1500))
+    page.goto(f"{url}/{path}")
+    settle(page, "stMetricValue" if path != "upload" else "stFileUploader")
+    if path.startswith("?"):
+        page.frame_locator(MAP).locator(".bw-legend").first.wait_for(timeout=60_000)
+    if path == "brief":  # the summary names the top actors: payloads among them
+        summary = page.locator("h4").first.inner_text()
+        assert any(p.split(">")[0] in summary for p in PAYLOADS), summary
+    assert_inert(page)
+    assert guard.dialogs == []
+
+
+def test_a_hostile_upload_and_file_name_are_shown_as_text(hostile_server, new_page, tmp_path):
+    url, db = hostile_server
+    rows = [synthetic_row(990 + i, latitude=p, notes=p) for i, p in enumerate(PAYLOADS[:4])]
+    name = "<img src=x onerror=alert(11)>.csv"
+    data = pd.DataFrame(rows, columns=list(COLUMN_NAMES)).to_csv(index=False).encode()
+    page, guard = new_page((1400, 1500))
+    page.goto(f"{url}/upload")
+    page.get_by_test_id("stFileUploader").wait_for(timeout=60_000)
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
+    page.get_by_text("errors — these rows will not be imported").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert name in page.locator("body").inner_text()  # the name, as typed
+    assert_inert(page)
+    assert guard.dialogs == []
+    assert not Path(name).exists() and not (tmp_path / name).exists()
+
+
+def test_exports_of_hostile_data_are_inert(hostile_server, new_page, chromium_browser):
+    _, db = hostile_server
+    df = store.read_incidents(store.make_engine(db))
+    assert len(df) == len(PAYLOADS)
+    # CSV: no cell a spreadsheet would run.
+    out = pd.read_csv(io.BytesIO(export.csv_bytes(df)), dtype=str, keep_default_na=False)
+    for col in FIELDS:
+        assert not out[col].str.match(r"^[=+\-@\t\r]").any(), col
+    # GeoJSON: the payloads are data (strings), exactly as typed.
+    gj = json.loads(export.geojson_bytes(df))
+    assert {f["properties"]["notes"] for f in gj["features"]} == set(PAYLOADS)
+    # Standalone map HTML, in Chromium, every display.
+    for mode in ("points", "clusters", "playback", "grid"):
+        page, guard = new_page()
+        page.set_content(render.standalone_map_html(maps.build_map(df, mode)))
+        page.locator(".leaflet-container").wait_for()
+        page.wait_for_timeout(500)
+        assert page.locator(INJECTED).count() == 0
+        assert guard.dialogs == []
+    # The PDF brief's page: the summary and filters are escaped before Chromium sees them.
+    f = flt.Filters(actors=(PAYLOADS[0],))
+    summary = briefing.summary(df, f, df)
+    page_html = render.brief_html("Borderwatch brief", flt.describe(f), summary,
+                                  [("incidents", "10")], b"", b"", PAYLOADS[1])
+    assert "<img src=x" not in page_html and "<script>alert" not in page_html
+    page, guard = new_page()
+    page.set_content(page_html)
+    time.sleep(0.3)
+    assert page.locator(INJECTED).count() == 0 and guard.dialogs == []
+    assert render.pdf(page_html).startswith(b"%PDF")
