@@ -104,15 +104,17 @@ def _warn(rows: pd.DataFrame, column: str, values: pd.Series, messages: pd.Serie
 
 
 def validate(data: bytes, file_name: str, engine: Engine | None = None,
-             apply_swaps: bool = False, max_bytes: int = MAX_BYTES) -> Report:
+             apply_swaps: bool = False, max_bytes: int | None = None) -> Report:
     """Everything about a file that an analyst needs before importing it. Writes nothing.
 
     ``file_name`` is only recorded and shown, never used as a path.
     """
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     if len(data) > max_bytes:
         return Report(file_name=file_name, sha256="", unreadable=True, file_error=(
-            f"the file is {len(data) / 2**20:,.1f} MB; files of up to {max_bytes / 2**20:,.0f} "
-            "MB can be imported. Split it (by year, say) and import the parts."))
+            f"the file is {len(data) / 2**20:,.1f} MB; files of up to "
+            f"{max_bytes / 2**20:,.1f} MB can be imported. Split it (by year, say) and "
+            "import the parts."))
     report = Report(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
     try:
         read = readers.read_bytes(data, file_name)

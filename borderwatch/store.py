@@ -365,7 +365,7 @@ def batches(engine: Engine) -> pd.DataFrame:
 # Text columns with few distinct values: held as pandas categoricals, which makes them
 # small in memory and fast to filter and group at a million rows.
 CATEGORICAL = ("event_type", "sub_event_type", "actor1", "actor2", "country", "admin1",
-               "admin2", "location", "geo_country", "geo_admin1")
+               "admin2", "location", "source", "geo_country", "geo_admin1")
 SHARED_CATEGORIES = (("actor1", "actor2"), ("country", "geo_country"),
                      ("admin1", "geo_admin1"))
 READ = (*COLUMN_NAMES, *DERIVED, "batch_id")

@@ -177,3 +177,23 @@ def test_an_unreachable_database_gives_a_clear_error_page(monkeypatch):
         assert "cannot be reached" in error.value and "127.0.0.1:1" in error.value
         assert "BORDERWATCH_DB_URL" in error.value and "s3cret" not in error.value
         assert not at.metric
+
+
+def test_an_oversized_file_is_refused_with_a_message(tmp_path, monkeypatch):
+    from borderwatch import ingest
+    from tests.conftest import synthetic_row, write_csv
+
+    monkeypatch.setenv("BORDERWATCH_DB_URL", f"sqlite:///{tmp_path / 'big.sqlite'}")
+    monkeypatch.setattr(ingest, "MAX_BYTES", 1024 * 1024)
+    rows = [synthetic_row(i, notes="x" * 1000) for i in range(1, 1200)]  # ~1.3 MB
+    data = write_csv(tmp_path / "big.csv", rows).read_bytes()
+    at = app("pages/upload.py")
+    before = shown(at)
+    [uploader] = at.get("file_uploader")
+    uploader.set_value(("big.csv", data, "text/csv"))
+    at.run()
+    assert not at.exception
+    [error] = at.error
+    assert "MB; files of up to 1.0 MB can be imported" in error.value.replace("\\", "")
+    assert "import" not in [b.key for b in at.button]
+    assert shown(at) == before

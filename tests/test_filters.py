@@ -112,3 +112,25 @@ def test_newest_keeps_the_most_recent_incidents(curated):
     top = flt.newest(curated, 3)
     assert list(top["event_date"]) == sorted(curated["event_date"], reverse=True)[:3]
     assert len(flt.newest(curated, 100)) == len(curated)
+
+
+GARBAGE = ["", " ", "x" * 5_000, "\x00", "<img src=x onerror=alert(1)>", "2023-13-45",
+           "-1", "1e999", "nan", "inf", "../../etc/passwd", "%00", "☃", "[]", "{}",
+           "'; DROP TABLE incidents; --"]
+
+
+def test_any_query_string_gives_a_view_and_never_an_error():
+    keys = ["from", "to", "actor", "type", "subtype", "country", "province", "minfat", "q",
+            "border", "mode", "basemap", "period", "present", "zzz"]
+    vocab = flt.Vocabulary(actors=frozenset({"A"}), countries=frozenset({"Afghanistan"}))
+    for key in keys:
+        for value in GARBAGE:
+            f, d, notices = flt.from_params({key: [value, value]}, vocab)
+            assert len(f.text) <= flt.MAX_TEXT
+            assert f.min_fatalities >= 0
+            assert d.mode in flt.MAP_MODES and d.present in flt.PRESENT
+            back = {k: v if isinstance(v, list) else [v] for k, v in flt.to_params(f, d).items()}
+            assert flt.from_params(back, vocab)[:2] == (f, d)  # the link it writes is good
+            if value.strip() and key not in ("q", "mode", "basemap", "period", "present") \
+                    or key == "zzz":
+                assert notices or (f, d) != (flt.Filters(), flt.Display()), (key, value)

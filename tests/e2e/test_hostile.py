@@ -166,3 +166,21 @@ def test_exports_of_hostile_data_are_inert(hostile_server, new_page, chromium_br
     time.sleep(0.3)
     assert page.locator(INJECTED).count() == 0 and guard.dialogs == []
     assert render.pdf(page_html).startswith(b"%PDF")
+
+
+def test_streamlit_xsrf_protection_is_on(hostile_server):
+    """An upload from another site (no XSRF token) is refused by the server itself."""
+    import tomllib
+    import urllib.error
+    import urllib.request
+
+    from tests.conftest import ROOT
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["enableXsrfProtection"] is True
+    url, _ = hostile_server
+    req = urllib.request.Request(f"{url}/_stcore/upload_file/session/file", method="PUT",
+                                 data=b"event_id\n1\n", headers={"Origin": "http://evil.invalid"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=10)  # noqa: S310 - local test server
+    assert err.value.code == 403
