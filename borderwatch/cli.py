@@ -60,7 +60,8 @@ def _validate(args: argparse.Namespace) -> int:
     data = _read(path)
     if data is None:
         return 2
-    report = ingest.validate(data, path.name, _engine() if args.store else None)
+    report = ingest.validate(data, path.name, _engine() if args.store else None,
+                             max_bytes=args.max_mb * 2**20)
     if args.json:
         print(json.dumps(report.as_dict(), indent=1, default=str))
     else:
@@ -92,7 +93,8 @@ def _import(args: argparse.Namespace) -> int:
     if data is None:
         return 2
     engine = _engine()
-    report = ingest.validate(data, path.name, engine, apply_swaps=args.swap)
+    report = ingest.validate(data, path.name, engine, apply_swaps=args.swap,
+                             max_bytes=args.max_mb * 2**20)
     if report.file_error:
         print(f"{path.name}: {report.file_error}; nothing imported", file=sys.stderr)
         return 2 if report.unreadable else 1
@@ -180,6 +182,12 @@ def _hash_password(_args: argparse.Namespace) -> int:
     return 0
 
 
+# The web upload stops at 200 MB; on the server's own command line a decade of ACLED for
+# the region may be larger, and the operator already has the machine.
+CLI_MAX_MB = 4096
+MAX_HELP = f"largest file to read, in MB (default {CLI_MAX_MB})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="borderwatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -203,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     val.add_argument("--json", action="store_true", help="print one JSON object")
     val.add_argument("--store", action="store_true",
                      help="also compare with the store (duplicates, updates)")
+    val.add_argument("--max-mb", type=int, default=CLI_MAX_MB, help=MAX_HELP)
     val.set_defaults(func=_validate)
 
     imp = sub.add_parser("import", help="import a file's valid rows as one batch")
@@ -210,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--swap", action="store_true",
                      help="swap latitude/longitude on rows flagged as swapped")
     imp.add_argument("--user", help="who imports (default: the login name)")
+    imp.add_argument("--max-mb", type=int, default=CLI_MAX_MB, help=MAX_HELP)
     imp.set_defaults(func=_import)
 
     sub.add_parser("batches", help="list import batches").set_defaults(func=_batches)
