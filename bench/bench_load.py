@@ -124,7 +124,8 @@ def main() -> None:
         "server_cpu_s": server_cpu, "server_cpu_share": server_cpu / wall,
     }
     print(f"{args.sessions} sessions × {args.changes} filter changes, {args.rows:,} "
-          f"SYNTHETIC incidents (+ curated), one server, map drawn: {not args.no_map_drawing}")
+          f"SYNTHETIC incidents (+ curated), one server, "
+          f"map drawn: {not args.no_map_drawing}")
     print("| changes seen | errors | seen p50 s | seen p95 s | seen max s | server p50 s "
           "| server p95 s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|")

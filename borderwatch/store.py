@@ -139,11 +139,22 @@ def make_engine(url: str | None = None) -> Engine:
 
         @sa.event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock up front (imports are serialised, never
+            # deadlocked); readers take none, so page views never queue behind each other.
+            write = conn.get_execution_options().get(WRITE, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
     else:
         engine = sa.create_engine(url, pool_pre_ping=True)
     metadata.create_all(engine)
     return engine
+
+
+WRITE = "borderwatch_write"
+
+
+def _writing(engine: Engine) -> Any:
+    """A write transaction: SQLite's write lock taken at BEGIN (see make_engine)."""
+    return engine.execution_options(**{WRITE: True}).begin()
 
 
 def _lock(conn: Connection) -> None:
@@ -280,7 +291,7 @@ def import_rows(engine: Engine, rows: pd.DataFrame, *, file_name: str, sha256: s
     rows = rows.copy()
     rows["row_hash"] = row_hashes(rows)
     rows["file_row"] = rows.pop("_row") if "_row" in rows else None
-    with engine.begin() as conn:
+    with _writing(engine) as conn:
         _lock(conn)
         known = known_hashes(conn, rows["event_id"])
         new = rows[known.isna()]
@@ -326,7 +337,7 @@ def _update_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
 def undo(engine: Engine, batch_id: int) -> dict[str, int]:
     """Undo a batch: delete what it inserted, restore what it updated."""
     b, c, t = batches_table.c, changes_table.c, incidents_table.c
-    with engine.begin() as conn:
+    with _writing(engine) as conn:
         _lock(conn)
         batch = conn.execute(sa.select(batches_table).where(b.id == batch_id)).mappings().first()
         if batch is None:

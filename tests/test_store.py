@@ -254,3 +254,19 @@ def test_kill_9_half_way_through_an_import_changes_nothing(engine, tmp_path):
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     after = load(engine, native([synthetic_row(9)]))
     assert after.inserted == 1 and store.counts(engine) == 4
+
+
+def test_readers_do_not_wait_for_an_open_import(engine):
+    """Page views read while an import holds the write lock (SQLite WAL, PostgreSQL MVCC)."""
+    load(engine, native([synthetic_row(1)]))
+    version = store.data_version(engine)
+    with store._writing(engine) as conn:
+        store._lock(conn)
+        conn.execute(sa.delete(store.incidents_table))  # uncommitted
+        start = time.monotonic()
+        with ThreadPoolExecutor(4) as pool:
+            seen = list(pool.map(lambda _: (store.data_version(engine), store.counts(engine)),
+                                 range(8)))
+        assert time.monotonic() - start < 2
+        assert seen == [(version, 1)] * 8  # the committed state, not the open write
+        conn.rollback()
