@@ -92,6 +92,7 @@ CHOROPLETH_COLOURS = ("#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a
 LAND = "#f3f1ea"
 SEA = "#e4e7eb"  # outside the covered countries
 CELL_COLOUR = "#d94801"  # grid cells
+HEAT_PANE = "bwHeat"  # a map pane above the provinces' fill
 
 
 def resolve_mode(mode: str, n: int) -> str:
@@ -204,8 +205,8 @@ def cell_tip(incidents: int, fatalities: int) -> str:
 
 
 def cell_radius(incidents: np.ndarray, most: int) -> np.ndarray:
-    """Circle radius in pixels of grid cells: area grows with the count, 3 to 24 px."""
-    return np.round(3 + 21 * np.sqrt(incidents / max(most, 1)), 1)
+    """Circle radius in pixels of grid cells: area grows with the count, 3 to 16 px."""
+    return np.round(3 + 13 * np.sqrt(incidents / max(most, 1)), 1)
 
 
 _CLUSTER_CALLBACK = """
@@ -256,8 +257,10 @@ def _add_heat(m: folium.Map, df: pd.DataFrame) -> None:
     most = int(cells["incidents"].max()) if len(cells) else 1
     weight = np.sqrt(cells["incidents"].to_numpy() / most).round(3)
     data = np.column_stack([cells["lat"].round(4), cells["lon"].round(4), weight]).tolist()
+    # In its own pane above the filled provinces (Leaflet's overlay pane would put the
+    # canvas beneath their fill, leaving only a halo around the region visible).
     HeatMap(data, name="Incidents (heat)", radius=18, blur=14, min_opacity=0.35,
-            max_zoom=10).add_to(m)
+            max_zoom=10, pane=HEAT_PANE).add_to(m)
 
 
 class Cells(MacroElement):
@@ -442,6 +445,8 @@ class _Css(MacroElement):
         {% endmacro %}
         {% macro script(this, kwargs) %}
           L.Icon.Default.imagePath = {{ this.image_path | tojson }};
+          {{ this._parent.get_name() }}.createPane({{ this.heat_pane | tojson }})
+              .style.zIndex = 450;
           {{ this.templates }}
         {% endmacro %}
     """)
@@ -451,6 +456,7 @@ class _Css(MacroElement):
         self.sea = SEA
         self.image_path = f"{STATIC_URL}/leaflet/images/"
         self.templates = _TEMPLATES
+        self.heat_pane = HEAT_PANE
 
 
 class Legend(MacroElement):

@@ -155,6 +155,8 @@ def test_cluster_and_heat_data_are_single_arrays(curated):
     data = json.loads(re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", html, re.S).group(1))
     assert 0 < len(data) <= len(curated)  # one weighted point per occupied cell
     assert max(w for _lat, _lon, w in data) == 1.0
+    # Drawn above the provinces' fill, in a pane of its own.
+    assert '.createPane("bwHeat")' in html and '"pane": "bwHeat"' in html
 
 
 @pytest.fixture(scope="module")
