@@ -405,9 +405,13 @@ def _read_arrow(engine: Engine) -> pa.Table:
         import adbc_driver_postgresql.dbapi as adbc_pg
 
         uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        with adbc_pg.connect(uri) as pg, pg.cursor() as cur:
-            cur.execute(str(query.compile(dialect=engine.dialect)))
-            return cur.fetch_arrow_table()
+        sql = str(query.compile(dialect=engine.dialect))
+        try:
+            with adbc_pg.connect(uri) as pg, pg.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetch_arrow_table()
+        except adbc_pg.Error as exc:  # as SQLAlchemy's own, so callers handle one kind
+            raise sa.exc.OperationalError(sql, None, exc) from exc
     schema = pa.schema([(n, _ARROW[_KINDS[n]]) for n in READ])
     batches = []
     with engine.connect() as conn:

@@ -270,3 +270,11 @@ def test_readers_do_not_wait_for_an_open_import(engine):
         assert time.monotonic() - start < 2
         assert seen == [(version, 1)] * 8  # the committed state, not the open write
         conn.rollback()
+
+
+def test_a_lost_postgresql_read_is_reported_as_a_database_error():
+    """The ADBC read fails as SQLAlchemy's OperationalError, which the pages turn into
+    their "cannot be reached" page (nothing listens on port 1)."""
+    engine = sa.create_engine(PG_URL.replace(":5432/", ":1/"))
+    with pytest.raises(sa.exc.OperationalError):
+        store.read_incidents(engine)

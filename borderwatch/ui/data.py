@@ -57,7 +57,7 @@ def _vocabulary(version: str) -> filters.Vocabulary:
 def dataset() -> pd.DataFrame:
     try:
         return _load(data_version())
-    except (sa.exc.SQLAlchemyError, OSError) as exc:  # ADBC's errors are OSError's kin
+    except sa.exc.SQLAlchemyError as exc:  # the store turns ADBC's errors into these
         _unreachable(exc)
 
 
