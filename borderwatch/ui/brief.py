@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 
 from borderwatch import briefing, charts, export, maps, render
 from borderwatch import filters as flt
-from borderwatch.ui import data, state
+from borderwatch.ui import state
 from borderwatch.ui.timing import timed
 
 PICTURES: dict[str, str] = {"map": "Map", "timeline": "Incidents over time",
@@ -41,7 +41,7 @@ def _picture(name: str, view: state.View) -> Callable[[], bytes]:
 
 def _pdf(view: state.View) -> Callable[[], bytes]:
     def make() -> bytes:
-        full = data.dataset()
+        full = view.full
         h = briefing.headline(full, view.filters, view.data)
         figures = [("incidents", f"{h.incidents:,}"), ("reported fatalities",
                                                        f"{h.fatalities:,}")]
@@ -95,7 +95,7 @@ def brief_page() -> None:
     view = state.setup("Brief")
     st.title("Brief")
     state.caption(view)
-    full = data.dataset()
+    full = view.full
     h = briefing.headline(full, view.filters, view.data)
     c = st.columns(3)
     c[0].metric("Incidents", f"{h.incidents:,}",

@@ -3,6 +3,7 @@ version, so an import or an undo shows on the next page view."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NoReturn
 
 import pandas as pd
@@ -54,19 +55,19 @@ def _vocabulary(version: str) -> filters.Vocabulary:
     return filters.Vocabulary.of(_load(version))
 
 
-def dataset() -> pd.DataFrame:
+@dataclass(frozen=True)
+class Loaded:
+    """The incidents as of one data version, with the values they hold."""
+
+    version: str
+    frame: pd.DataFrame  # shared and read-only
+    vocabulary: filters.Vocabulary
+
+
+def load() -> Loaded:
+    """The incidents as they are now: one version query per page run, then caches."""
+    version = data_version()
     try:
-        return _load(data_version())
+        return Loaded(version, _load(version), _vocabulary(version))
     except sa.exc.SQLAlchemyError as exc:  # the store turns ADBC's errors into these
         _unreachable(exc)
-
-
-def vocabulary() -> filters.Vocabulary:
-    dataset()  # loads it, or shows why it cannot
-    return _vocabulary(data_version())
-
-
-def filtered(f: filters.Filters) -> pd.DataFrame:
-    """The incidents matching ``f``; not cached, since filtering a million rows in memory
-    (< 0.1 s) is cheaper than keeping one copy per view."""
-    return filters.apply(dataset(), f)

@@ -43,8 +43,12 @@ class View:
     filters: flt.Filters
     display: flt.Display
     data: pd.DataFrame  # the filtered incidents
-    total: int
+    full: pd.DataFrame  # all incidents (shared, read-only)
     user: auth.User
+
+    @property
+    def total(self) -> int:
+        return len(self.full)
 
 
 def _params() -> dict[str, list[str]]:
@@ -56,10 +60,10 @@ def _commit(f: flt.Filters, d: flt.Display) -> None:
     st.query_params.from_dict(flt.to_params(f, d))
 
 
-def current() -> tuple[flt.Filters, flt.Display]:
+def current(vocab: flt.Vocabulary) -> tuple[flt.Filters, flt.Display]:
     """The view of this session, read from the URL on the session's first run."""
     if STATE not in st.session_state:
-        f, d, notices = flt.from_params(_params(), data.vocabulary())
+        f, d, notices = flt.from_params(_params(), vocab)
         st.session_state[NOTICES] = notices
         st.session_state[STATE] = (f, d)
     f, d = st.session_state[STATE]
@@ -118,8 +122,7 @@ def navigation(f: flt.Filters, d: flt.Display, user: auth.User) -> None:
         st.page_link(path, label=label, icon=icon, query_params=params)
 
 
-def filter_widgets(f: flt.Filters, df: pd.DataFrame) -> None:
-    vocab = data.vocabulary()
+def filter_widgets(f: flt.Filters, df: pd.DataFrame, vocab: flt.Vocabulary) -> None:
     lo = df["event_date"].min().date() if len(df) else EARLIEST
     hi = df["event_date"].max().date() if len(df) else dt.date.today()
     st.date_input("From", min_value=EARLIEST, max_value=dt.date(2100, 1, 1),
@@ -143,9 +146,8 @@ def filter_widgets(f: flt.Filters, df: pd.DataFrame) -> None:
                    placeholder="All countries", **_bind("countries", list(f.countries)))
     provinces = vocab.provinces
     if f.countries:
-        full = data.dataset()
-        provinces = frozenset(full.loc[full["country"].isin(list(f.countries)),
-                                       "admin1"].dropna().unique())
+        provinces = frozenset(df.loc[df["country"].isin(list(f.countries)),
+                                     "admin1"].dropna().unique())
     st.multiselect("Province", _options(provinces, f.provinces),
                    placeholder="All provinces", **_bind("provinces", list(f.provinces)))
     st.number_input("Minimum fatalities", min_value=0, step=1,
@@ -194,20 +196,23 @@ def setup(title: str) -> View:
     """Start a page: config, view from URL/session, sidebar with navigation and filters."""
     st.set_page_config(page_title=f"{title} · Borderwatch", page_icon=ICON, layout="wide")
     user = access.gate()
-    full = data.dataset()
-    f, d = current()
-    view = data.filtered(f)
+    loaded = data.load()
+    full = loaded.frame
+    f, d = current(loaded.vocabulary)
+    # Not cached: filtering a million rows in memory (< 0.1 s) costs less than keeping a
+    # copy per view.
+    view = flt.apply(full, f)
     if d.present == "1":
         st.html(PRESENTATION_CSS)
         st.info(f"**{len(view):,}** of {len(full):,} incidents · "
                 + md_escape(flt.describe(f)), icon=":material/filter_alt:")
-        return View(filters=f, display=d, data=view, total=len(full), user=user)
+        return View(filters=f, display=d, data=view, full=full, user=user)
     with st.sidebar:
         st.markdown("### Borderwatch")
         navigation(f, d, user)
         st.metric("Incidents shown", f"{len(view):,}", help="Incidents matching the filters")
         st.caption(f"of {len(full):,} in the data")
-        filter_widgets(f, full)
+        filter_widgets(f, full, loaded.vocabulary)
         with st.expander("Share this view", icon=":material/link:"):
             st.caption("Copy the link: it opens this page with these filters.")
             st.code(share_link(f, d), language=None, wrap_lines=True)
@@ -216,7 +221,7 @@ def setup(title: str) -> View:
         access.identity(user)
     for notice in st.session_state.get(NOTICES, []):
         st.warning(notice, icon=":material/link_off:")
-    return View(filters=f, display=d, data=view, total=len(full), user=user)
+    return View(filters=f, display=d, data=view, full=full, user=user)
 
 
 def md_escape(text: str) -> str:
