@@ -109,15 +109,18 @@ def resolve_mode(mode: str, n: int) -> str:
     return mode
 
 
-def fallback_note(mode: str, n: int) -> str | None:
-    """Why the map does not draw what was asked for, if it does not."""
+def fallback_note(requested: str, drawn: str, n: int) -> str | None:
+    """Why the map is not drawn in the display asked for, if it is not."""
     limit = {"points": POINTS_LIMIT, "clusters": CLUSTERS_LIMIT,
-             "playback": PLAYBACK_LIMIT}.get(mode)
-    if limit is None or n <= limit:
+             "playback": PLAYBACK_LIMIT}.get(requested)
+    if limit is None or (drawn == requested and (requested != "playback" or n <= limit)):
         return None
-    shown = "grid cells, period by period" if mode == "playback" else "a grid of cells"
-    return (f"{n:,} incidents match: more than the {limit:,} this display draws one by one, "
-            f"so they are shown as {shown}. Narrow the filters to see each incident.")
+    shown = {"playback": "grid cells, period by period",
+             "clusters": "clusters"}.get(drawn, "a grid of cells")
+    why = (f"more than the {limit:,} this display draws one by one" if n > limit
+           else "their texts are too long to draw each one")
+    return (f"{n:,} incidents match: {why}, so they are shown as {shown}. Narrow the "
+            "filters to see each incident.")
 
 
 def _esc(value: Any) -> str:

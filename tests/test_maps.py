@@ -46,10 +46,11 @@ def test_one_by_one_modes_become_the_grid_beyond_their_limit():
     assert maps.resolve_mode("points", 1_000) == "points"
     assert maps.resolve_mode("points", 1_001) == "grid"
     assert maps.resolve_mode("clusters", 5_001) == "grid"
-    assert maps.fallback_note("points", 1_000) is None
-    note = maps.fallback_note("points", 1_234_567)
+    assert maps.fallback_note("points", "points", 1_000) is None
+    note = maps.fallback_note("points", "grid", 1_234_567)
     assert "1,234,567 incidents" in note and "1,000" in note and "grid" in note
-    assert "period by period" in maps.fallback_note("playback", 5_001)
+    assert "period by period" in maps.fallback_note("playback", "playback", 5_001)
+    assert maps.fallback_note("playback", "playback", 5_000) is None
 
 
 def test_radius_grows_with_fatalities_and_is_capped():
@@ -215,6 +216,7 @@ def test_hostile_long_texts_never_break_the_budget(curated):
         event_id=[f"X{i}" for i in range(1_000)])
     m = maps.build_map(df, "points")
     assert maps.drawn_mode(m) in ("clusters", "grid")
+    assert "texts are too long" in maps.fallback_note("points", maps.drawn_mode(m), len(df))
     assert len(render(m).encode()) <= maps.MAX_PAYLOAD
 
 

@@ -34,7 +34,7 @@ def map_page() -> None:
                    f"clusters up to {maps.CLUSTERS_LIMIT:,}, then provinces).")
     if view.display.mode == "playback":
         state.display_select("period", "Step", flt.PERIODS, view.display, c3)
-    note = maps.fallback_note(view.display.mode, n)
+    note = maps.fallback_note(view.display.mode, drawn, n)
     if note:
         st.info(note, icon=":material/grid_view:")
     st_folium(m, key="incident_map", height=MAP_HEIGHT, use_container_width=True,
