@@ -85,7 +85,7 @@ def measure(browser, env: dict[str, str], script: Path, log: Path) -> dict[str, 
         out["cold_s"] = time.perf_counter() - srv.started
         ctx.close()
         visible, sent = [], []
-        for _ in range(3):
+        for attempt in range(3):  # the last page stays open for the filter changes
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = ctx.new_page()
             frames: list[int] = []
@@ -94,7 +94,7 @@ def measure(browser, env: dict[str, str], script: Path, log: Path) -> dict[str, 
             visible.append(map_visible(page, srv.url))
             page.wait_for_timeout(500)
             sent.append(sum(frames))
-            if _ < 2:
+            if attempt < 2:
                 ctx.close()
         out["visible_s"] = statistics.median(visible)
         out["bytes"] = statistics.median(sent)
