@@ -14,8 +14,11 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from borderwatch import briefing, charts, export, incidents, maps, render, synth
-from borderwatch import filters as flt
+from borderwatch.analysis import briefing
+from borderwatch.analysis import filters as flt
+from borderwatch.data import records
+from borderwatch.present import charts, export, maps, render
+from borderwatch.testing import synth
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, int]:
@@ -47,11 +50,12 @@ def exports(df: pd.DataFrame, b) -> dict[str, tuple[float, int]]:
 
 
 def main() -> None:
+    maps.assets.configure()
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
     args = ap.parse_args()
-    curated = incidents.load_curated()
-    big = incidents.typed(synth.synthesize(args.rows, seed=11).astype(str))
+    curated = records.load_curated()
+    big = records.typed(synth.synthesize(args.rows, seed=11).astype(str))
     def both(b) -> dict[str, dict[str, tuple[float, int]]]:
         exports(curated.head(3), b)  # warm up the browser and caches
         return {"curated (17)": exports(curated, b),

@@ -17,13 +17,15 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from borderwatch import geodata, ingest, store, synth
+from borderwatch.data import db, ingest, store
+from borderwatch.geo import boundaries
+from borderwatch.testing import synth
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def run(url: str, data: bytes) -> dict[str, float]:
-    engine = store.make_engine(url)
+    engine = db.make_engine(url)
     ingest.seed(engine)
     t0 = time.perf_counter()
     report = ingest.validate(data, "bench-acled.csv", engine)
@@ -48,8 +50,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--pg", action="store_true", help="also PostgreSQL at " + PG_URL)
     args = ap.parse_args()
-    points = geodata.load_provinces().representative_point().head(2)
-    geodata.locate(points.y, points.x)  # load geodata and build trees before timing
+    points = boundaries.load_provinces().representative_point().head(2)
+    boundaries.locate(points.y, points.x)  # load geodata and build trees before timing
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "acled.csv"
         synth.to_acled(synth.synthesize(args.rows, seed=7)).to_csv(path, index=False)

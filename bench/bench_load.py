@@ -27,8 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scale import build_store, timings  # noqa: E402
 
-from borderwatch import geodata, render  # noqa: E402
-from borderwatch.server import MAP_IFRAME, running  # noqa: E402
+from borderwatch.geo import boundaries  # noqa: E402
+from borderwatch.present import render
+from borderwatch.testing.server import MAP_IFRAME, running  # noqa: E402
 
 METRIC = '[data-testid="stMetricValue"]'
 CHANGED = f"""before => {{
@@ -103,8 +104,8 @@ def main() -> None:
                          "separates the server from 20 map renderers sharing this machine")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
-    points = geodata.load_provinces().representative_point().head(2)
-    geodata.locate(points.y, points.x)
+    points = boundaries.load_provinces().representative_point().head(2)
+    boundaries.locate(points.y, points.x)
     with tempfile.TemporaryDirectory() as tmp:
         url, _rate = build_store(Path(tmp) / "load.sqlite", args.rows)
         log = Path(tmp) / "timings.jsonl"

@@ -26,9 +26,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from borderwatch import geodata, ingest, render, store, synth
-from borderwatch.server import MAP_IFRAME as MAP
-from borderwatch.server import running
+from borderwatch.data import db, ingest
+from borderwatch.geo import boundaries
+from borderwatch.present import render
+from borderwatch.testing import synth
+from borderwatch.testing.server import MAP_IFRAME as MAP
+from borderwatch.testing.server import running
 
 ROOT = Path(__file__).resolve().parent.parent
 NAIVE_ROWS = 10_000
@@ -38,7 +41,7 @@ FATALITY_STEPS = (1, 2, 0, 3, 1, 0)
 def build_store(path: Path, rows: int) -> tuple[str, float]:
     """A store of the curated incidents plus ``rows`` synthetic ones; import rows/s."""
     url = f"sqlite:///{path}"
-    engine = store.make_engine(url)
+    engine = db.make_engine(url)
     ingest.seed(engine)
     data = synth.to_acled(synth.synthesize(rows, seed=11)).to_csv(index=False).encode()
     start = time.perf_counter()
@@ -128,8 +131,8 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    points = geodata.load_provinces().representative_point().head(2)
-    geodata.locate(points.y, points.x)  # geodata loaded before the import is timed
+    points = boundaries.load_provinces().representative_point().head(2)
+    boundaries.locate(points.y, points.x)  # geodata loaded before the import is timed
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(render.CHROMIUM), args=render.ARGS)

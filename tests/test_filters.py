@@ -3,7 +3,9 @@ import datetime as dt
 
 import pytest
 
-from borderwatch import filters as flt
+from borderwatch.analysis import filters as flt
+from borderwatch.geo import boundaries
+from borderwatch.present import view
 
 
 @pytest.fixture
@@ -51,15 +53,15 @@ def test_url_round_trip_reproduces_the_view(vocab):
                     countries=("Tajikistan",), provinces=("Gorno-Badakhshan",),
                     min_fatalities=2, text="border")
     f = dataclasses.replace(f, max_border_km=12.5)
-    d = flt.Display(mode="clusters", basemap="osm", period="week")
-    params = flt.to_params(f, d)
+    d = view.Display(mode="clusters", basemap="osm", period="week")
+    params = view.to_params(f, d)
     as_lists = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
-    assert flt.from_params(as_lists, vocab) == (f, d, [])
+    assert view.from_params(as_lists, vocab) == (f, d, [])
 
 
 def test_default_view_has_an_empty_url(vocab):
-    assert flt.to_params(flt.Filters(), flt.Display()) == {}
-    assert flt.from_params({}, vocab) == (flt.Filters(), flt.Display(), [])
+    assert view.to_params(flt.Filters(), view.Display()) == {}
+    assert view.from_params({}, vocab) == (flt.Filters(), view.Display(), [])
 
 
 @pytest.mark.parametrize("params, fragment", [
@@ -75,14 +77,14 @@ def test_default_view_has_an_empty_url(vocab):
     ({"q": ["x" * 500]}, "longer than 200"),
 ])
 def test_malformed_or_stale_urls_fall_back_with_a_notice(vocab, params, fragment):
-    f, d, notices = flt.from_params(params, vocab)
+    f, d, notices = view.from_params(params, vocab)
     assert len(notices) == 1 and fragment in notices[0]
     assert f.start is None or f.start <= (f.end or f.start)
     assert len(f.text) <= flt.MAX_TEXT
 
 
 def test_stale_values_are_dropped_but_good_ones_kept(vocab):
-    f, _, notices = flt.from_params({"actor": ["Jamaat Ansarullah", "Gone Group"]}, vocab)
+    f, _, notices = view.from_params({"actor": ["Jamaat Ansarullah", "Gone Group"]}, vocab)
     assert f.actors == ("Jamaat Ansarullah",)
     assert len(notices) == 1
 
@@ -98,13 +100,13 @@ def test_describe_says_the_filters_in_words():
 
 
 def test_distance_to_the_afghan_border_filter(curated):
-    from borderwatch import geodata
+    from borderwatch.present import view
 
-    df = curated.join(geodata.locate(curated.latitude, curated.longitude))
+    df = curated.join(boundaries.locate(curated.latitude, curated.longitude))
     near = flt.apply(df, flt.Filters(max_border_km=10))
     assert set(near.event_id) == {"BW-0004", "BW-0008", "BW-0013", "BW-0014", "BW-0017"}
     assert flt.describe(flt.Filters(max_border_km=10)) == "within 10 km of an Afghan border"
-    _, _, notices = flt.from_params({"border": ["near"]}, flt.Vocabulary.of(df))
+    _, _, notices = view.from_params({"border": ["near"]}, flt.Vocabulary.of(df))
     assert "Border distance 'near'" in notices[0]
 
 
@@ -125,12 +127,12 @@ def test_any_query_string_gives_a_view_and_never_an_error():
     vocab = flt.Vocabulary(actors=frozenset({"A"}), countries=frozenset({"Afghanistan"}))
     for key in keys:
         for value in GARBAGE:
-            f, d, notices = flt.from_params({key: [value, value]}, vocab)
+            f, d, notices = view.from_params({key: [value, value]}, vocab)
             assert len(f.text) <= flt.MAX_TEXT
             assert f.min_fatalities >= 0
-            assert d.mode in flt.MAP_MODES and d.present in flt.PRESENT
-            back = {k: v if isinstance(v, list) else [v] for k, v in flt.to_params(f, d).items()}
-            assert flt.from_params(back, vocab)[:2] == (f, d)  # the link it writes is good
+            assert d.mode in view.CHOICES["mode"] and d.present in view.PRESENT
+            back = {k: v if isinstance(v, list) else [v] for k, v in view.to_params(f, d).items()}
+            assert view.from_params(back, vocab)[:2] == (f, d)  # the link it writes is good
             if value.strip() and key not in ("q", "mode", "basemap", "period", "present") \
                     or key == "zzz":
-                assert notices or (f, d) != (flt.Filters(), flt.Display()), (key, value)
+                assert notices or (f, d) != (flt.Filters(), view.Display()), (key, value)

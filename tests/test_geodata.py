@@ -4,13 +4,13 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from borderwatch import geodata
+from borderwatch.geo import boundaries, names
 from tests.conftest import need
 
 
 @pytest.fixture(scope="module")
 def provinces():
-    return geodata.load_provinces()
+    return boundaries.load_provinces()
 
 
 def test_provinces_cover_the_eight_countries(provinces):
@@ -39,15 +39,15 @@ def test_fata_is_inside_khyber_pakhtunkhwa(provinces):
 
 
 def test_countries_are_dissolved_provinces(provinces):
-    countries = geodata.load_countries()
-    assert sorted(countries["country"]) == sorted(geodata.COUNTRIES.values())
+    countries = boundaries.load_countries()
+    assert sorted(countries["country"]) == sorted(boundaries.COUNTRIES.values())
     afg = countries.set_index("adm0").loc["AFG"].geometry
     union = provinces[provinces.adm0 == "AFG"].union_all()
     assert afg.symmetric_difference(union).area < 1e-6
 
 
 def test_afghan_borders_are_marked_with_plausible_lengths():
-    borders = geodata.load_borders()
+    borders = boundaries.load_borders()
     afghan = borders[borders.afghan == 1]
     pairs = {tuple(sorted(ab)) for ab in zip(afghan.country_a, afghan.country_b, strict=True)}
     assert pairs == {("Afghanistan", c) for c in
@@ -66,31 +66,31 @@ def test_afghan_borders_are_marked_with_plausible_lengths():
     ("Somewhere Else", "Somewhere Else"),
 ])
 def test_province_spellings_match(raw, expected):
-    assert geodata.canonical_province(raw) == expected
+    assert names.canonical_province(raw) == expected
 
 
 def test_district_and_country_spellings_match():
-    assert {geodata.canonical_district(s) for s in ("Davraz", "Darvaz", "Darvoz", "darwaz")} == {
+    assert {names.canonical_district(s) for s in ("Davraz", "Darvaz", "Darvoz", "darwaz")} == {
         "Darvoz"}
-    assert geodata.canonical_country("Islamic Republic of Iran") == "Iran"
-    assert geodata.canonical_country("") is None
+    assert names.canonical_country("Islamic Republic of Iran") == "Iran"
+    assert names.canonical_country("") is None
 
 
 def test_display_layers_are_light_and_keep_every_feature():
-    full, light = geodata.load_provinces(), geodata.display_layer("provinces")
+    full, light = boundaries.load_provinces(), boundaries.display_layer("provinces")
     assert len(light) == len(full)
     assert len(light.to_json()) < 0.35 * len(full.to_json())
 
 
 @pytest.mark.slow
 def test_committed_geodata_matches_the_build(tmp_path: Path):
-    source = geodata.cached_source_path()
+    source = boundaries.cached_source_path()
     need(source.exists(), f"the Natural Earth source is not cached at {source} "
                           "(run `borderwatch fetch-geodata-source`, or `make test`)")
-    geodata.build_geodata(source, tmp_path)
+    boundaries.build_geodata(source, tmp_path)
     for name in ("provinces", "countries", "borders"):
         built = gpd.read_file(tmp_path / f"{name}.shp")
-        committed = gpd.read_file(geodata.GEODATA_DIR / f"{name}.shp")
+        committed = gpd.read_file(boundaries.GEODATA_DIR / f"{name}.shp")
         assert list(built.columns) == list(committed.columns), name
         assert built.drop(columns="geometry").equals(committed.drop(columns="geometry")), name
         assert built.geometry.geom_equals_exact(committed.geometry, tolerance=0).all(), name

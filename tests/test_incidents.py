@@ -2,13 +2,14 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from borderwatch import geodata, incidents
-from borderwatch.schema import COLUMN_NAMES, EVENT_TYPES
+from borderwatch.data import records
+from borderwatch.data.schema import COLUMN_NAMES, EVENT_TYPES
+from borderwatch.geo import boundaries
 from tests.conftest import synthetic_row, write_csv
 
 
 def test_curated_file_has_the_schema_columns_in_order():
-    header = incidents.INCIDENTS_CSV.read_text(encoding="utf-8").splitlines()[0]
+    header = records.INCIDENTS_CSV.read_text(encoding="utf-8").splitlines()[0]
     assert header.split(",") == list(COLUMN_NAMES)
 
 
@@ -38,7 +39,7 @@ def test_brief_incidents_are_present(curated):
 def test_every_point_lies_in_the_country_and_province_it_names(curated):
     points = gpd.GeoDataFrame(curated, crs="EPSG:4326",
                               geometry=gpd.points_from_xy(curated.longitude, curated.latitude))
-    joined = gpd.sjoin(points, geodata.load_provinces()[["name", "country", "geometry"]],
+    joined = gpd.sjoin(points, boundaries.load_provinces()[["name", "country", "geometry"]],
                        how="left", predicate="within")
     bad = joined[(joined.admin1 != joined.name) | (joined.country_left != joined.country_right)]
     assert bad.empty, bad[["event_id", "admin1", "name"]]
@@ -50,14 +51,14 @@ def test_uncertain_tolls_are_blank_not_guessed(curated):
 
 
 def test_blank_places_stay_blank(tmp_path):
-    df = incidents.read_csv(write_csv(tmp_path / "a.csv", [synthetic_row(1, admin2="")]))
+    df = records.read_csv(write_csv(tmp_path / "a.csv", [synthetic_row(1, admin2="")]))
     assert pd.isna(df.admin2[0])
 
 
 def test_spellings_are_canonicalised_on_read(tmp_path):
     path = write_csv(tmp_path / "a.csv", [synthetic_row(1, admin1="Paktya", admin2="Davraz",
                                                        country="Islamic Republic of Iran")])
-    df = incidents.read_csv(path)
+    df = records.read_csv(path)
     assert (df.admin1[0], df.admin2[0], df.country[0]) == ("Paktia", "Darvoz", "Iran")
 
 
@@ -73,8 +74,8 @@ def test_spellings_are_canonicalised_on_read(tmp_path):
 ])
 def test_bad_cells_are_reported_by_row_and_column(tmp_path, column, value, message):
     rows = [synthetic_row(1), synthetic_row(2, **{column: value})]
-    with pytest.raises(incidents.IncidentFileError) as err:
-        incidents.read_csv(write_csv(tmp_path / "bad.csv", rows))
+    with pytest.raises(records.IncidentFileError) as err:
+        records.read_csv(write_csv(tmp_path / "bad.csv", rows))
     [e] = err.value.errors
     assert (e.row, e.column, e.value) == (3, column, value)
     assert message in e.message
@@ -85,8 +86,8 @@ def test_missing_column_and_duplicate_ids(tmp_path):
     df = pd.DataFrame([synthetic_row(1)]).drop(columns=["latitude"])
     path = tmp_path / "m.csv"
     df.to_csv(path, index=False)
-    with pytest.raises(incidents.IncidentFileError, match="latitude.*required column"):
-        incidents.read_csv(path)
+    with pytest.raises(records.IncidentFileError, match="latitude.*required column"):
+        records.read_csv(path)
     path = write_csv(tmp_path / "d.csv", [synthetic_row(1), synthetic_row(1)])
-    with pytest.raises(incidents.IncidentFileError, match="row 3.*duplicate event_id"):
-        incidents.read_csv(path)
+    with pytest.raises(records.IncidentFileError, match="row 3.*duplicate event_id"):
+        records.read_csv(path)

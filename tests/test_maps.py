@@ -5,9 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from borderwatch import grid, incidents, maps, synth
-from borderwatch.filters import MAP_MODES
-from borderwatch.schema import EVENT_COLOURS
+from borderwatch.analysis import aggregate
+from borderwatch.data import records
+from borderwatch.data.schema import EVENT_COLOURS
+from borderwatch.geo import grid
+from borderwatch.present import maps
+from borderwatch.present.maps import MODES as MAP_MODES
+from borderwatch.testing import synth
 from tests.conftest import XSS
 
 
@@ -32,7 +36,7 @@ def texts(m) -> list[str]:
 
 @pytest.fixture
 def hostile(hostile_csv):
-    return incidents.read_csv(hostile_csv)
+    return records.read_csv(hostile_csv)
 
 
 @pytest.mark.parametrize("n, mode", [(0, "points"), (1_000, "points"), (1_001, "clusters"),
@@ -46,11 +50,11 @@ def test_one_by_one_modes_become_the_grid_beyond_their_limit():
     assert maps.resolve_mode("points", 1_000) == "points"
     assert maps.resolve_mode("points", 1_001) == "grid"
     assert maps.resolve_mode("clusters", 5_001) == "grid"
-    assert maps.fallback_note("points", "points", 1_000) is None
-    note = maps.fallback_note("points", "grid", 1_234_567)
+    assert maps.explain("points", "points", 1_000) is None
+    note = maps.explain("points", "grid", 1_234_567).text
     assert "1,234,567 incidents" in note and "1,000" in note and "grid" in note
-    assert "period by period" in maps.fallback_note("playback", "playback", 5_001)
-    assert maps.fallback_note("playback", "playback", 5_000) is None
+    assert "period by period" in maps.explain("playback", "playback", 5_001).text
+    assert maps.explain("playback", "playback", 5_000) is None
 
 
 def test_radius_grows_with_fatalities_and_is_capped():
@@ -112,7 +116,7 @@ def test_long_texts_are_cut_in_the_popup_only(curated):
 
 
 def test_province_totals_and_choropleth(curated):
-    totals = maps.province_totals(curated).set_index("name")
+    totals = aggregate.province_totals(curated).set_index("name")
     assert totals.loc["Khyber Pakhtunkhwa", "incidents"] == 4
     assert totals.loc["Khyber Pakhtunkhwa", "fatalities"] == 84 + 54 + 7 + 6
     m = maps.build_map(curated, "choropleth-fatalities")
@@ -138,10 +142,10 @@ def test_afghan_borders_are_drawn_and_labelled(curated):
 
 
 def test_empty_view_still_draws_the_boundaries():
-    empty = incidents.empty_frame()
+    empty = records.empty_frame()
     html = render(maps.build_map(empty))
     assert "Provinces" in html or "Badakhshan" in html
-    assert "fitBounds" not in html
+    assert not re.search(r"bwFit\(map_", html)  # no incidents: nothing to fit
 
 
 def test_map_payload_stays_small_for_the_curated_data(curated):
@@ -163,7 +167,7 @@ def test_cluster_and_heat_data_are_single_arrays(curated):
 @pytest.fixture(scope="module")
 def many():
     """30,000 SYNTHETIC incidents: enough to cross every per-incident limit."""
-    return incidents.typed(synth.synthesize(30_000, seed=3).astype(str))
+    return records.typed(synth.synthesize(30_000, seed=3).astype(str))
 
 
 @pytest.mark.parametrize("mode", list(MAP_MODES))
@@ -216,7 +220,7 @@ def test_hostile_long_texts_never_break_the_budget(curated):
         event_id=[f"X{i}" for i in range(1_000)])
     m = maps.build_map(df, "points")
     assert maps.drawn_mode(m) in ("clusters", "grid")
-    assert "texts are too long" in maps.fallback_note("points", maps.drawn_mode(m), len(df))
+    assert "texts are too long" in maps.explain("points", maps.drawn_mode(m), len(df)).text
     assert len(render(m).encode()) <= maps.MAX_PAYLOAD
 
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from borderwatch import readers
+from borderwatch.data import readers
 from tests.conftest import synthetic_row
 
 ACLED_COLUMNS = ("event_id_cnty,event_date,year,time_precision,disorder_type,event_type,"
@@ -53,7 +53,7 @@ def csv_bytes(rows, sep=",", encoding="utf-8"):
 def test_native_layout_reads_as_is():
     r = readers.read_bytes(csv_bytes([synthetic_row(1)]))
     assert r.format == "native" and r.raw.loc[0, "event_id"] == "SYN-00001"
-    assert list(r.raw["_row"]) == [2]
+    assert list(r.raw["file_row"]) == [2]
 
 
 @pytest.mark.parametrize("date", ["04 September 2023", "2023-09-04"])
@@ -98,7 +98,7 @@ def test_quoted_newlines_keep_the_row_numbers_the_user_sees():
     rows = [synthetic_row(1, notes="line one\nline two\nline three"), synthetic_row(2)]
     r = readers.read_bytes(csv_bytes(rows))
     assert r.raw.loc[0, "notes"] == "line one\nline two\nline three"
-    assert list(r.raw["_row"]) == [2, 5]
+    assert list(r.raw["file_row"]) == [2, 5]
 
 
 @pytest.mark.parametrize("data, fragment, unreadable", [

@@ -6,7 +6,8 @@ import re
 import pytest
 from PIL import Image
 
-from borderwatch import charts, maps, render
+from borderwatch.data import records
+from borderwatch.present import charts, maps, render
 from tests.conftest import XSS
 
 pytestmark = pytest.mark.slow
@@ -25,9 +26,8 @@ def test_standalone_html_inlines_every_asset(curated):
 
 def test_standalone_html_opens_offline_and_shows_the_markers(curated, chromium, tmp_path,
                                                               hostile_csv):
-    from borderwatch import incidents
 
-    df = incidents.read_csv(hostile_csv)
+    df = records.read_csv(hostile_csv)
     path = tmp_path / "map.html"
     path.write_text(render.standalone_map_html(maps.build_map(df, "points")), encoding="utf-8")
     ctx = chromium.new_context()

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from borderwatch import incidents, ingest, store, synth
+from borderwatch.data import db, ingest, records, store, table
+from borderwatch.testing import snapshots, synth
 from tests.conftest import need, synthetic_row
 from tests.test_readers import acled_row, csv_bytes, ucdp_row
 
@@ -34,7 +35,7 @@ def _pg_available() -> bool:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
     if request.param == "sqlite":
-        eng = store.make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+        eng = db.make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
         yield eng
         eng.dispose()
         return
@@ -43,7 +44,7 @@ def engine(request, tmp_path):
     admin = sa.create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    eng = store.make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}")
+    eng = db.make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}")
     yield eng
     eng.dispose()
     with admin.begin() as conn:
@@ -64,7 +65,7 @@ def test_seed_loads_the_curated_file_once(engine, curated):
     assert first and first.inserted == len(curated)
     assert ingest.seed(engine) is None
     assert store.counts(engine) == len(curated)
-    back = store.read_incidents(engine).sort_values("event_id").reset_index(drop=True)
+    back = table.read_incidents(engine).sort_values("event_id").reset_index(drop=True)
     back = back.apply(lambda s: s.astype("string")
                       if isinstance(s.dtype, pd.CategoricalDtype) else s)
     expected = curated.sort_values("event_id").reset_index(drop=True)
@@ -75,16 +76,16 @@ def test_import_reports_counts_and_reimport_adds_nothing(engine):
     data = native([synthetic_row(i) for i in range(1, 6)] + [synthetic_row(6, event_date="x")])
     res = load(engine, data)
     assert (res.inserted, res.updated, res.unchanged, res.rejected) == (5, 0, 0, 1)
-    before = store.snapshot(engine)
+    before = snapshots.store_rows(engine)
     again = load(engine, data)
     assert again.batch_id is None and again.unchanged == 5 and again.inserted == 0
-    assert store.snapshot(engine) == before
+    assert snapshots.store_rows(engine) == before
     assert len(store.batches(engine)) == 1
 
 
 def test_every_row_is_traceable_to_its_file(engine):
     res = load(engine, native([synthetic_row(1), synthetic_row(2)]), "analyst-a.csv")
-    df = store.read_incidents(engine)
+    df = table.read_incidents(engine)
     assert set(df["batch_id"]) == {res.batch_id}
     batch = store.batches(engine).set_index("id").loc[res.batch_id]
     assert batch["file_name"] == "analyst-a.csv" and len(batch["sha256"]) == 64
@@ -98,7 +99,7 @@ def test_acled_reexport_updates_by_event_id(engine):
                                   acled_row(event_id_cnty="SYNAFG2"),
                                   acled_row(event_id_cnty="SYNAFG3")]), "acled-2.csv")
     assert (res.inserted, res.updated, res.unchanged) == (1, 1, 1)
-    df = store.read_incidents(engine).set_index("event_id")
+    df = table.read_incidents(engine).set_index("event_id")
     assert df.loc["SYNAFG1", "fatalities"] == 5 and len(df) == 3
 
 
@@ -106,18 +107,18 @@ def test_ucdp_import_and_update(engine):
     load(engine, csv_bytes([ucdp_row()]), "ged.csv")
     res = load(engine, csv_bytes([ucdp_row(best="9")]), "ged-v2.csv")
     assert (res.inserted, res.updated) == (0, 1)
-    row = store.read_incidents(engine).set_index("event_id").loc["UCDP-424242"]
+    row = table.read_incidents(engine).set_index("event_id").loc["UCDP-424242"]
     assert row["fatalities"] == 9 and row["admin1"] == "Khost"
 
 
 def test_undo_restores_the_store_exactly(engine):
     load(engine, native([synthetic_row(1), synthetic_row(2)]))
-    before = store.snapshot(engine)
+    before = snapshots.store_rows(engine)
     res = load(engine, native([synthetic_row(1, fatalities=7), synthetic_row(3)]))
     assert (res.inserted, res.updated) == (1, 1)
-    assert store.snapshot(engine) != before
+    assert snapshots.store_rows(engine) != before
     assert store.undo(engine, res.batch_id) == {"deleted": 1, "restored": 1}
-    assert store.snapshot(engine) == before
+    assert snapshots.store_rows(engine) == before
     with pytest.raises(store.StoreError, match="already undone"):
         store.undo(engine, res.batch_id)
     with pytest.raises(store.StoreError, match="no batch 999"):
@@ -135,17 +136,17 @@ def test_undo_refuses_when_a_later_batch_changed_the_same_rows(engine):
 
 
 def test_import_and_undo_change_the_data_version(engine):
-    v0 = store.data_version(engine)
+    v0 = db.data_version(engine)
     res = load(engine, native([synthetic_row(1)]))
-    v1 = store.data_version(engine)
+    v1 = db.data_version(engine)
     store.undo(engine, res.batch_id)
-    assert v0 < v1 < store.data_version(engine)
+    assert v0 < v1 < db.data_version(engine)
 
 
 def test_a_failure_mid_import_leaves_the_store_unchanged(engine, monkeypatch):
     load(engine, native([synthetic_row(1)]))
-    before, batches_before = store.snapshot(engine), len(store.batches(engine))
-    version = store.data_version(engine)
+    before, batches_before = snapshots.store_rows(engine), len(store.batches(engine))
+    version = db.data_version(engine)
     report = ingest.validate(native([synthetic_row(1, fatalities=9), synthetic_row(2)]),
                              "f.csv", engine)
 
@@ -155,9 +156,9 @@ def test_a_failure_mid_import_leaves_the_store_unchanged(engine, monkeypatch):
     monkeypatch.setattr(store, "_update_rows", boom)  # runs after the new rows went in
     with pytest.raises(RuntimeError, match="injected"):
         ingest.commit(report, engine)
-    assert store.snapshot(engine) == before
+    assert snapshots.store_rows(engine) == before
     assert len(store.batches(engine)) == batches_before
-    assert store.data_version(engine) == version
+    assert db.data_version(engine) == version
 
 
 def test_eight_concurrent_imports_lose_and_duplicate_nothing(engine):
@@ -170,7 +171,7 @@ def test_eight_concurrent_imports_lose_and_duplicate_nothing(engine):
     assert store.counts(engine) == unique
     assert sum(r.inserted for r in results) == unique
     assert sum(r.inserted + r.unchanged for r in results) == 800
-    ids = store.read_incidents(engine)["event_id"]
+    ids = table.read_incidents(engine)["event_id"]
     assert ids.is_unique
     assert len(store.batches(engine)) == sum(1 for r in results if r.batch_id)
 
@@ -185,7 +186,7 @@ def test_validation_warnings(engine):
         synthetic_row(5, event_type="Skirmish"),
         synthetic_row(6), synthetic_row(6),  # duplicate in the file
         synthetic_row(7, admin1=""),  # blank province gets filled
-        {**incidents.load_curated().astype(str).iloc[0].to_dict(), "event_date": "2021-08-26",
+        {**records.load_curated().astype(str).iloc[0].to_dict(), "event_date": "2021-08-26",
          "fatalities": "183", "time_precision": "1", "geo_precision": "1"},
     ]
     report = ingest.validate(native(rows), "w.csv", engine)
@@ -205,7 +206,7 @@ def test_validation_warnings(engine):
 def test_derived_geography_is_stored(engine):
     load(engine, native([synthetic_row(1, latitude=38.46, longitude=70.78,
                                        country="Tajikistan", admin1="")]))
-    row = store.read_incidents(engine).iloc[0]
+    row = table.read_incidents(engine).iloc[0]
     assert (row["geo_country"], row["geo_admin1"], row["admin1"]) == (
         "Tajikistan", "Gorno-Badakhshan", "Gorno-Badakhshan")
     assert 0 < row["border_km"] < 5
@@ -226,8 +227,8 @@ def test_kill_9_half_way_through_an_import_changes_nothing(engine, tmp_path):
     """A crash (SIGKILL) while an import is writing leaves the store as it was: the batch
     is absent, no row added or changed, and the store takes the next import."""
     load(engine, native([synthetic_row(i) for i in range(1, 4)]))
-    before, batches_before = store.snapshot(engine), store.batches(engine)
-    version = store.data_version(engine)
+    before, batches_before = snapshots.store_rows(engine), store.batches(engine)
+    version = db.data_version(engine)
     big = tmp_path / "big.csv"
     synth.synthesize(200_000, seed=5).to_csv(big, index=False)
     url = engine.url.render_as_string(hide_password=False)
@@ -246,9 +247,9 @@ def test_kill_9_half_way_through_an_import_changes_nothing(engine, tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
     engine.dispose()  # fresh connections, as after a restart
-    assert store.snapshot(engine) == before
+    assert snapshots.store_rows(engine) == before
     pd.testing.assert_frame_equal(store.batches(engine), batches_before)
-    assert store.data_version(engine) == version
+    assert db.data_version(engine) == version
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
@@ -259,13 +260,13 @@ def test_kill_9_half_way_through_an_import_changes_nothing(engine, tmp_path):
 def test_readers_do_not_wait_for_an_open_import(engine):
     """Page views read while an import holds the write lock (SQLite WAL, PostgreSQL MVCC)."""
     load(engine, native([synthetic_row(1)]))
-    version = store.data_version(engine)
-    with store._writing(engine) as conn:
-        store._lock(conn)
-        conn.execute(sa.delete(store.incidents_table))  # uncommitted
+    version = db.data_version(engine)
+    with db.writing(engine) as conn:
+        db.lock(conn)
+        conn.execute(sa.delete(db.incidents_table))  # uncommitted
         start = time.monotonic()
         with ThreadPoolExecutor(4) as pool:
-            seen = list(pool.map(lambda _: (store.data_version(engine), store.counts(engine)),
+            seen = list(pool.map(lambda _: (db.data_version(engine), store.counts(engine)),
                                  range(8)))
         assert time.monotonic() - start < 2
         assert seen == [(version, 1)] * 8  # the committed state, not the open write
@@ -277,4 +278,4 @@ def test_a_lost_postgresql_read_is_reported_as_a_database_error():
     their "cannot be reached" page (nothing listens on port 1)."""
     engine = sa.create_engine(PG_URL.replace(":5432/", ":1/"))
     with pytest.raises(sa.exc.OperationalError):
-        store.read_incidents(engine)
+        table.read_incidents(engine)

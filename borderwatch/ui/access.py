@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from borderwatch import auth
+from borderwatch.ui.text import md_escape
 
 USER = "bw_user"
 FAILURES = "bw_signin_failures"
@@ -97,7 +98,7 @@ def identity(user: auth.User) -> None:
                    "open this address can import and undo. See SECURITY.md.",
                    icon=":material/lock_open:")
         return
-    st.caption(f"Signed in as **{_md(user.name)}** ({user.role})")
+    st.caption(f"Signed in as **{md_escape(user.name)}** ({user.role})")
     if cfg.mode == auth.OIDC:
         st.button("Sign out", on_click=st.logout, icon=":material/logout:")
     else:
@@ -111,9 +112,3 @@ def require_analyst(user: auth.User) -> None:
                  "viewer; ask an administrator for the analyst role.",
                  icon=":material/block:")
         st.stop()
-
-
-def _md(text: str) -> str:
-    from borderwatch.ui.state import md_escape
-
-    return md_escape(text)

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
+import plotly.graph_objects as go
 import streamlit as st
 from streamlit_folium import st_folium
 
-from borderwatch import briefing, charts, export, maps, render
-from borderwatch import filters as flt
-from borderwatch.ui import state
-from borderwatch.ui.timing import timed
+from borderwatch.analysis import briefing
+from borderwatch.analysis import filters as flt
+from borderwatch.present import charts, export, maps, render
+from borderwatch.ui import frame
+from borderwatch.ui.frame import View
+from borderwatch.ui.sidebar import share_link
+from borderwatch.ui.text import md_escape
 
 PICTURES: dict[str, str] = {"map": "Map", "timeline": "Incidents over time",
                             "fatalities": "Fatalities over time", "actors": "Top actors",
                             "provinces": "Top provinces"}
 
 
-def _figure(name: str, view: state.View):
+def _figure(name: str, view: View) -> go.Figure:
     period = view.display.period
     return {"timeline": lambda: charts.timeline_figure(view.data, period),
             "fatalities": lambda: charts.fatalities_figure(view.data, period),
@@ -26,12 +31,12 @@ def _figure(name: str, view: state.View):
             "provinces": lambda: charts.provinces_figure(view.data)}[name]()
 
 
-def _map(view: state.View):
+def _map(view: View) -> maps.IncidentMap:
     mode = "auto" if view.display.mode == "playback" else view.display.mode
     return maps.build_map(view.data, mode, "none")
 
 
-def _picture(name: str, view: state.View) -> Callable[[], bytes]:
+def _picture(name: str, view: View) -> Callable[[], bytes]:
     def make() -> bytes:
         if name == "map":
             return render.map_png(_map(view))
@@ -39,7 +44,7 @@ def _picture(name: str, view: state.View) -> Callable[[], bytes]:
     return make
 
 
-def _pdf(view: state.View) -> Callable[[], bytes]:
+def _pdf(view: View) -> Callable[[], bytes]:
     def make() -> bytes:
         full = view.full
         h = briefing.headline(full, view.filters, view.data)
@@ -50,9 +55,9 @@ def _pdf(view: state.View) -> Callable[[], bytes]:
         the_map, timeline = _map(view), _figure("timeline", view)
         summary = briefing.summary(full, view.filters, view.data)
         footer = (f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from "
-                  f"{view.total:,} incidents · {state.share_link(view.filters, view.display)}")
+                  f"{view.total:,} incidents · {share_link(view.params)}")
 
-        def build(b) -> bytes:
+        def build(b: Any) -> bytes:
             page = render.brief_html(
                 "Borderwatch brief", "Filters: " + flt.describe(view.filters), summary,
                 figures, render.map_png(the_map, b, size=(1100, 800)),
@@ -63,7 +68,7 @@ def _pdf(view: state.View) -> Callable[[], bytes]:
     return make
 
 
-def _exports(view: state.View) -> None:
+def _exports(view: View) -> None:
     f = view.filters
     c = st.columns(3)
     # Every export is made when its button is pressed (a callable), never on each rerun.
@@ -90,32 +95,31 @@ def _exports(view: state.View) -> None:
                          disabled=not can_render, help=why, width="stretch")
 
 
-@timed
 def brief_page() -> None:
-    view = state.setup("Brief")
-    st.title("Brief")
-    state.caption(view)
-    full = view.full
-    h = briefing.headline(full, view.filters, view.data)
-    c = st.columns(3)
-    c[0].metric("Incidents", f"{h.incidents:,}",
-                delta=briefing.change(h.incidents, h.previous_incidents), delta_color="off")
-    c[1].metric("Reported fatalities", f"{h.fatalities:,}",
-                delta=briefing.change(h.fatalities, h.previous_fatalities), delta_color="off")
-    if h.period:
-        c[2].metric("Period", f"{h.period.days:,} days",
-                    delta=f"{h.period.start:%d %b %Y} – {h.period.end:%d %b %Y}",
-                    delta_color="off", delta_arrow="off")
-    st.markdown("#### " + state.md_escape(briefing.summary(full, view.filters, view.data)))
-    left, right = st.columns([3, 2])
-    with left:
-        st_folium(_map(view), key="brief_map", height=520, use_container_width=True,
-                  returned_objects=[])
-    right.plotly_chart(charts.timeline_figure(view.data, view.display.period), key="b_time")
-    left, right = st.columns(2)
-    left.plotly_chart(charts.actors_figure(view.data, 5), key="b_actors")
-    right.plotly_chart(charts.provinces_figure(view.data, 5), key="b_provinces")
-    if view.display.present != "1":
-        with st.expander("Export this view", icon=":material/download:", expanded=True):
-            _exports(view)
-    state.presentation_footer(view)
+    with frame.page("Brief") as view:
+        full = view.full
+        h = briefing.headline(full, view.filters, view.data)
+        c = st.columns(3)
+        c[0].metric("Incidents", f"{h.incidents:,}",
+                    delta=briefing.change(h.incidents, h.previous_incidents),
+                    delta_color="off")
+        c[1].metric("Reported fatalities", f"{h.fatalities:,}",
+                    delta=briefing.change(h.fatalities, h.previous_fatalities),
+                    delta_color="off")
+        if h.period:
+            c[2].metric("Period", f"{h.period.days:,} days",
+                        delta=f"{h.period.start:%d %b %Y} – {h.period.end:%d %b %Y}",
+                        delta_color="off", delta_arrow="off")
+        st.markdown("#### " + md_escape(briefing.summary(full, view.filters, view.data)))
+        left, right = st.columns([3, 2])
+        with left:
+            st_folium(_map(view), key="brief_map", height=520, use_container_width=True,
+                      returned_objects=[])
+        right.plotly_chart(charts.timeline_figure(view.data, view.display.period),
+                           key="b_time")
+        left, right = st.columns(2)
+        left.plotly_chart(charts.actors_figure(view.data, 5), key="b_actors")
+        right.plotly_chart(charts.provinces_figure(view.data, 5), key="b_provinces")
+        if not view.presenting:
+            with st.expander("Export this view", icon=":material/download:", expanded=True):
+                _exports(view)

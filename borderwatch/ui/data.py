@@ -11,26 +11,27 @@ import sqlalchemy as sa
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from borderwatch import filters, ingest, store
+from borderwatch.analysis import filters
+from borderwatch.data import db, ingest, table
 
 
 @st.cache_resource(show_spinner="Opening the incident store…")
 def _engine(url: str) -> Engine:
-    engine = store.make_engine(url)
+    engine = db.make_engine(url)
     ingest.seed(engine)
     return engine
 
 
 def _unreachable(exc: Exception) -> NoReturn:
     """The error page for a database that cannot be reached: what, where, what to do."""
-    st.error(store.unreachable_message(store.database_url(), exc), icon=":material/dns:")
+    st.error(db.unreachable_message(db.database_url(), exc), icon=":material/dns:")
     st.stop()
     raise AssertionError("unreachable")  # st.stop() ends the run
 
 
 def engine() -> Engine:
     try:
-        return _engine(store.database_url())
+        return _engine(db.database_url())
     except sa.exc.SQLAlchemyError as exc:
         _unreachable(exc)
 
@@ -38,16 +39,17 @@ def engine() -> Engine:
 def data_version() -> str:
     """Changes whenever the incident data changes; every data cache is keyed on it."""
     try:
-        return f"{store.database_url()}#{store.data_version(engine())}"
+        return f"{db.database_url()}#{db.data_version(engine())}"
     except sa.exc.SQLAlchemyError as exc:
         _unreachable(exc)
 
 
-# A shared object, not a copy per session: at a million rows, pickling the frame in and
-# out of st.cache_data would cost a second per rerun. Nothing may modify it.
+# A shared object, not a copy per session: st.cache_data would pickle the whole frame in
+# and out on every rerun, which at a million rows is slower than the page. Nothing may
+# modify it.
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=2)
 def _load(version: str) -> pd.DataFrame:
-    return store.read_incidents(engine())
+    return table.read_incidents(engine())
 
 
 @st.cache_data(show_spinner=False, max_entries=2)

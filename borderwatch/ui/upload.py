@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 from streamlit_folium import st_folium
 
-from borderwatch import ingest, maps, store
-from borderwatch.ui import access, data, state
-from borderwatch.ui.timing import timed
+from borderwatch.data import ingest, store
+from borderwatch.present import maps
+from borderwatch.ui import data, frame
+from borderwatch.ui.text import md_escape
 
 REPORT = "bw_upload_report"
 FLASH = "bw_upload_flash"
 GENERATION = "bw_upload_generation"  # a result message that survives the rerun after a change
 
 
-def _report(upload, swap: bool) -> ingest.Report:
+def _report(upload: UploadedFile, swap: bool) -> ingest.Report:
     """Validate once per (file, swap choice); reruns reuse the report."""
     payload = upload.getvalue()
     key = (upload.file_id, swap, data.data_version())
@@ -35,7 +37,7 @@ def _show_report(report: ingest.Report) -> None:
     c[2].metric("Rejected", f"{report.rejected:,}")
     c[3].metric("New", f"{report.will_insert:,}")
     c[4].metric("Updates", f"{report.will_update:,}")
-    st.caption(f"**{state.md_escape(report.file_name)}** read as **{report.format}** · "
+    st.caption(f"**{md_escape(report.file_name)}** read as **{report.format}** · "
                f"encoding {report.encoding} · delimiter {report.delimiter!r} · "
                f"sha256 {report.sha256[:12]}…")
     if report.errors:
@@ -48,52 +50,52 @@ def _show_report(report: ingest.Report) -> None:
                      width="stretch")
 
 
-@timed
 def upload_page() -> None:
-    view = state.setup("Upload")
-    access.require_analyst(view.user)  # also when the page is opened by its address
-    st.title("Upload incidents")
-    if FLASH in st.session_state:
-        st.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
-    limit = st.get_option("server.maxUploadSize")
-    st.write(f"CSV files in Borderwatch's own layout, or ACLED or UCDP GED exports as they "
-             f"come (comma, semicolon or tab; UTF-8 or Windows-1252). Up to **{limit} MB** "
-             "a file. Nothing is imported until you press *Import*; every import can be "
-             "undone below.")
-    # A new key after each import empties the uploader.
-    upload = st.file_uploader("Incident file", type=["csv", "tsv", "txt"],
-                              key=f"upload_{st.session_state.get(GENERATION, 0)}")
-    if upload is not None:
-        swap = st.session_state.get("swap_latlon", False)
-        report = _report(upload, swap)
-        if report.file_error:
-            st.error(f"**{state.md_escape(upload.name)}**: {state.md_escape(report.file_error)}",
-                     icon=":material/error:")
-        else:
-            _show_report(report)
-            if report.swap_rows() or report.swapped:
-                n = len(report.swap_rows()) or report.swapped
-                rows = "row" if n == 1 else "rows"
-                st.checkbox(f"Swap latitude and longitude on the {n} {rows} flagged as swapped",
-                            key="swap_latlon")
-            if not report.valid.empty:
-                st.subheader("Preview of the valid rows")
-                st_folium(maps.build_map(report.valid), key="preview_map", height=420,
-                          use_container_width=True, returned_objects=[])
-            if st.button(f"Import {len(report.valid):,} valid rows", type="primary",
-                         disabled=report.valid.empty, key="import"):
-                try:
-                    result = ingest.commit(report, data.engine(), user=view.user.name)
-                except store.StoreError as exc:
-                    st.error(str(exc))
-                else:
-                    st.session_state.pop(REPORT, None)
-                    st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
-                    st.session_state[FLASH] = (f"Imported **{state.md_escape(upload.name)}**: "
-                                               f"{result.summary()}.")
-                    st.rerun()
-    _history()
+    with frame.page("Upload", "Upload incidents", analysts_only=True,
+                    with_caption=False) as view:
+        if FLASH in st.session_state:
+            st.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
+        limit = st.get_option("server.maxUploadSize")
+        st.write(f"CSV files in Borderwatch's own layout, or ACLED or UCDP GED exports as "
+                 f"they come (comma, semicolon or tab; UTF-8 or Windows-1252). Up to "
+                 f"**{limit} MB** a file. Nothing is imported until you press *Import*; "
+                 "every import can be undone below.")
+        # A new key after each import empties the uploader.
+        upload = st.file_uploader("Incident file", type=["csv", "tsv", "txt"],
+                                  key=f"upload_{st.session_state.get(GENERATION, 0)}")
+        if upload is not None:
+            _validate_and_import(upload, view.user.name)
+        _history()
 
+
+def _validate_and_import(upload: UploadedFile, user: str) -> None:
+    """The report of an uploaded file, the swap choice, the preview and the Import button."""
+    report = _report(upload, st.session_state.get("swap_latlon", False))
+    if report.file_error:
+        st.error(f"**{md_escape(upload.name)}**: {md_escape(report.file_error)}",
+                 icon=":material/error:")
+        return
+    _show_report(report)
+    if report.swap_rows() or report.swapped:
+        n = len(report.swap_rows()) or report.swapped
+        rows = "row" if n == 1 else "rows"
+        st.checkbox(f"Swap latitude and longitude on the {n} {rows} flagged as swapped",
+                    key="swap_latlon")
+    if not report.valid.empty:
+        st.subheader("Preview of the valid rows")
+        st_folium(maps.build_map(report.valid), key="preview_map", height=420,
+                  use_container_width=True, returned_objects=[])
+    if st.button(f"Import {len(report.valid):,} valid rows", type="primary",
+                 disabled=report.valid.empty, key="import"):
+        try:
+            result = ingest.commit(report, data.engine(), user=user)
+        except store.StoreError as exc:
+            st.error(str(exc))
+            return
+        st.session_state.pop(REPORT, None)
+        st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
+        st.session_state[FLASH] = f"Imported **{md_escape(upload.name)}**: {result.summary()}."
+        st.rerun()
 
 def _history() -> None:
     st.subheader("Import history")

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from borderwatch.server import ServerError, running
+from borderwatch.testing.server import ServerError, running
 from tests.conftest import ROOT, need
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -22,12 +22,12 @@ def e2e_data(tmp_path_factory) -> Path:
     """Curated incidents plus one synthetic incident carrying a script payload."""
     import pandas as pd
 
-    from borderwatch import incidents
-    from borderwatch.schema import COLUMN_NAMES
+    from borderwatch.data import records
+    from borderwatch.data.schema import COLUMN_NAMES
     from tests.conftest import XSS, synthetic_row
 
     path = tmp_path_factory.mktemp("e2e") / "incidents.csv"
-    shutil.copy(incidents.INCIDENTS_CSV, path)
+    shutil.copy(records.INCIDENTS_CSV, path)
     row = synthetic_row(1, notes=XSS, actor1=XSS, location=XSS, latitude=36.2,
                         longitude=68.9, admin1="Baghlan", fatalities=2)
     pd.DataFrame([row], columns=list(COLUMN_NAMES)).to_csv(path, mode="a", header=False,

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 
-from borderwatch.server import MAP_IFRAME
+from borderwatch.testing.server import MAP_IFRAME
 from tests.conftest import XSS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -12,11 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from borderwatch import briefing, export, maps, render, store
-from borderwatch import filters as flt
-from borderwatch.schema import COLUMN_NAMES
-from borderwatch.server import MAP_IFRAME as MAP
-from borderwatch.server import ServerError, running
+from borderwatch.analysis import briefing
+from borderwatch.analysis import filters as flt
+from borderwatch.data import db, table
+from borderwatch.data.schema import COLUMN_NAMES
+from borderwatch.present import export, maps, render
+from borderwatch.testing.server import MAP_IFRAME as MAP
+from borderwatch.testing.server import ServerError, running
 from tests.conftest import need, synthetic_row
 from tests.e2e.conftest import CHROMIUM
 
@@ -53,11 +55,11 @@ def hostile_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
     seed = folder / "incidents.csv"
     pd.DataFrame(hostile_rows(), columns=list(COLUMN_NAMES)).to_csv(seed, index=False)
-    db = folder / "hostile.sqlite"
+    path = folder / "hostile.sqlite"
     try:
         with running({"BORDERWATCH_INCIDENTS": str(seed),
-                      "BORDERWATCH_DB_URL": f"sqlite:///{db}"}) as srv:
-            yield srv.url, f"sqlite:///{db}"
+                      "BORDERWATCH_DB_URL": f"sqlite:///{path}"}) as srv:
+            yield srv.url, f"sqlite:///{path}"
     except ServerError as e:
         pytest.fail(str(e))
 
@@ -119,7 +121,7 @@ def test_every_page_and_display_keeps_the_payloads_inert(hostile_server, new_pag
 
 
 def test_a_hostile_upload_and_file_name_are_shown_as_text(hostile_server, new_page, tmp_path):
-    url, db = hostile_server
+    url, _ = hostile_server
     rows = [synthetic_row(990 + i, latitude=p, notes=p) for i, p in enumerate(PAYLOADS[:4])]
     name = "<img src=x onerror=alert(11)>.csv"
     data = pd.DataFrame(rows, columns=list(COLUMN_NAMES)).to_csv(index=False).encode()
@@ -137,8 +139,8 @@ def test_a_hostile_upload_and_file_name_are_shown_as_text(hostile_server, new_pa
 
 
 def test_exports_of_hostile_data_are_inert(hostile_server, new_page, chromium_browser):
-    _, db = hostile_server
-    df = store.read_incidents(store.make_engine(db))
+    _, url = hostile_server
+    df = table.read_incidents(db.make_engine(url))
     assert len(df) == len(PAYLOADS)
     # CSV: no cell a spreadsheet would run.
     out = pd.read_csv(io.BytesIO(export.csv_bytes(df)), dtype=str, keep_default_na=False)

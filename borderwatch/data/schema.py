@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Column:
+    """One column of the incident schema."""
+
     name: str
     label: str
     kind: str  # "str", "date", "int", "float"

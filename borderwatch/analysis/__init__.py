@@ -1,0 +1,1 @@
+"""What the incidents say: filters, aggregates, headline figures and summaries."""

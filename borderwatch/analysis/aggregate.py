@@ -1,0 +1,110 @@
+"""Counts of incidents and fatalities: per period, per actor, per province."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from borderwatch.data.schema import EVENT_COLOURS
+
+FREQ = {"week": "W-MON", "month": "MS"}  # pandas frequency of each period's first day
+
+
+def type_order(types: pd.Index | list[str]) -> list[str]:
+    """Event types in the legend's order: ACLED's six first, then any others A-Z."""
+    known = [t for t in EVENT_COLOURS if t in set(types)]
+    return known + sorted(set(types) - set(EVENT_COLOURS))
+
+
+def period_index(dates: pd.Series, period: str) -> pd.Series:
+    """The first day of the period each date falls in.
+
+    Parameters
+    ----------
+    dates : pandas.Series
+        Datetimes.
+    period : {"week", "month"}
+        Weeks start on Monday.
+
+    Returns
+    -------
+    pandas.Series
+        The period's first day, per date.
+    """
+    if period == "week":
+        return (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.normalize()
+    return dates.dt.to_period("M").dt.start_time
+
+
+def incidents_over_time(df: pd.DataFrame, period: str = "month") -> pd.DataFrame:
+    """Incidents per period and event type.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Typed incidents.
+    period : {"week", "month"}
+        The bin.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period from the first to the last (empty periods included), one
+        column per event type in legend order. Empty if ``df`` is.
+    """
+    if df.empty:
+        return pd.DataFrame()
+    counts = (df.assign(period=period_index(df["event_date"], period))
+              .groupby(["period", "event_type"], observed=True).size().unstack(fill_value=0))
+    full = pd.date_range(counts.index.min(), counts.index.max(), freq=FREQ[period])
+    return counts.reindex(full, fill_value=0)[type_order(counts.columns)]
+
+
+def fatalities_over_time(df: pd.DataFrame, period: str = "month") -> pd.Series:
+    """Reported fatalities per period: as ``incidents_over_time``, summed over types."""
+    if df.empty:
+        return pd.Series(dtype="int64")
+    s = (df.assign(period=period_index(df["event_date"], period))
+         .groupby("period")["fatalities"].sum(min_count=0).astype("int64"))
+    full = pd.date_range(s.index.min(), s.index.max(), freq=FREQ[period])
+    return s.reindex(full, fill_value=0)
+
+
+def top_actors(df: pd.DataFrame, n: int = 10) -> pd.Series:
+    """Incidents per actor, counting either side once per incident.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Typed incidents.
+    n : int
+        How many actors.
+
+    Returns
+    -------
+    pandas.Series
+        Counts indexed by actor, largest first.
+    """
+    first = df["actor1"].value_counts()
+    second = df.loc[(df["actor2"] != df["actor1"]).fillna(True).to_numpy(bool),
+                    "actor2"].value_counts()
+    both = first.add(second, fill_value=0).astype("int64")
+    both = both[both > 0]
+    both.index = both.index.astype(str)
+    return both.sort_values(ascending=False, kind="stable").head(n).rename("count")
+
+
+def top_provinces(df: pd.DataFrame, n: int = 10) -> pd.Series:
+    """The ``n`` provinces with most incidents, labelled "Province, Country"."""
+    counts = df.groupby(["admin1", "country"], dropna=False, observed=True).size()
+    counts.index = [f"{'(unknown)' if pd.isna(a) else a}, {'?' if pd.isna(c) else c}"
+                    for a, c in counts.index]
+    return counts.sort_values(ascending=False, kind="stable").head(n).rename("count")
+
+
+def province_totals(df: pd.DataFrame) -> pd.DataFrame:
+    """Incidents and fatalities per province: columns country, name, incidents, fatalities."""
+    grouped = df.groupby(["country", "admin1"], dropna=True, observed=True)
+    return pd.DataFrame({
+        "incidents": grouped.size(),
+        "fatalities": grouped["fatalities"].sum(min_count=1).fillna(0).astype(int),
+    }).reset_index().rename(columns={"admin1": "name"})

@@ -1,0 +1,224 @@
+"""Which incidents a view holds: the filters every page shares, applied in memory, and
+described in words."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from borderwatch.data.schema import EVENT_TYPES
+
+MAX_TEXT = 200  # longest search text
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters of a view; all of them combine with AND. Defaults keep everything."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    actors: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    sub_event_types: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+    min_fatalities: int = 0
+    text: str = ""
+    max_border_km: float | None = None  # distance to the nearest Afghan border
+
+    def is_default(self) -> bool:
+        """Whether no filter is set."""
+        return self == Filters()
+
+
+# Each list filter: its label, and its plural, in words and notices.
+LIST_FILTERS: dict[str, tuple[str, str]] = {
+    "actors": ("Actor", "actors"),
+    "event_types": ("Event type", "event types"),
+    "sub_event_types": ("Sub-event type", "sub-event types"),
+    "countries": ("Country", "countries"),
+    "provinces": ("Province", "provinces"),
+}
+
+
+def _values(df: pd.DataFrame, *cols: str) -> frozenset[str]:
+    return frozenset(v for c in cols for v in df[c].dropna().unique().tolist())
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The values the data holds: the options of the list filters, and what a link's
+    values are checked against."""
+
+    actors: frozenset[str] = field(default_factory=frozenset)
+    event_types: frozenset[str] = field(default_factory=frozenset)
+    sub_event_types: frozenset[str] = field(default_factory=frozenset)
+    countries: frozenset[str] = field(default_factory=frozenset)
+    provinces: frozenset[str] = field(default_factory=frozenset)
+    province_countries: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    first: dt.date | None = None  # the earliest incident's date
+    last: dt.date | None = None  # the latest incident's date
+
+    @classmethod
+    def of(cls, df: pd.DataFrame) -> Vocabulary:
+        """The vocabulary of a frame of incidents.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            Typed incidents.
+
+        Returns
+        -------
+        Vocabulary
+            Every distinct value of each filtered column.
+        """
+        pairs = df[["admin1", "country"]].dropna().drop_duplicates()
+        dates = df["event_date"]
+        return cls(first=dates.min().date() if len(df) else None,
+                   last=dates.max().date() if len(df) else None,
+                   actors=_values(df, "actor1", "actor2"),
+                   event_types=_values(df, "event_type"),
+                   sub_event_types=_values(df, "sub_event_type"),
+                   countries=_values(df, "country"), provinces=_values(df, "admin1"),
+                   province_countries=frozenset(zip(pairs["admin1"].astype(str),
+                                                    pairs["country"].astype(str),
+                                                    strict=True)))
+
+    def sub_event_types_for(self, event_types: Iterable[str]) -> frozenset[str]:
+        """The sub-event types to offer once event types are chosen (all, if none are)."""
+        chosen = set(event_types)
+        if not chosen:
+            return self.sub_event_types
+        allowed = {s for t in chosen for s in EVENT_TYPES.get(t, ())}
+        return frozenset(s for s in self.sub_event_types if s in allowed)
+
+    def provinces_for(self, countries: Iterable[str]) -> frozenset[str]:
+        """The provinces to offer once countries are chosen (all, if none are)."""
+        chosen = set(countries)
+        if not chosen:
+            return self.provinces
+        return frozenset(p for p, c in self.province_countries if c in chosen)
+
+
+SEARCHED = ("notes", "location", "admin2", "admin1", "country")  # what the text search reads
+
+
+def _contains(values: pd.Series, needle: str) -> np.ndarray:
+    """Where ``values`` contain ``needle``, ignoring case. A categorical column is
+    searched once per distinct value, not once per row."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories.astype("string")
+        hits = np.flatnonzero(cats.str.contains(needle, case=False, regex=False).fillna(False))
+        return np.isin(values.cat.codes.to_numpy(), hits)
+    return values.str.contains(needle, case=False, regex=False).fillna(False).to_numpy(bool)
+
+
+_LIST_COLUMNS = (("event_types", "event_type"), ("sub_event_types", "sub_event_type"),
+                 ("countries", "country"), ("provinces", "admin1"))
+
+
+def _date_mask(df: pd.DataFrame, f: Filters) -> np.ndarray:
+    mask = np.ones(len(df), dtype=bool)
+    if f.start is not None:
+        mask &= (df["event_date"] >= pd.Timestamp(f.start)).to_numpy()
+    if f.end is not None:
+        mask &= (df["event_date"] < pd.Timestamp(f.end) + pd.Timedelta(days=1)).to_numpy()
+    return mask
+
+
+def _text_mask(df: pd.DataFrame, text: str) -> np.ndarray:
+    found = np.zeros(len(df), dtype=bool)
+    for col in SEARCHED:
+        found |= _contains(df[col], text)
+    return found
+
+
+def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """The incidents that match every filter.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Typed incidents (shared and read-only: never modified).
+    f : Filters
+        The filters.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df`` itself when nothing is filtered out (no copy), else the matching rows.
+    """
+    mask = _date_mask(df, f)
+    if f.actors:
+        actors = list(f.actors)
+        mask &= (df["actor1"].isin(actors) | df["actor2"].isin(actors)).to_numpy()
+    for name, col in _LIST_COLUMNS:
+        chosen = getattr(f, name)
+        if chosen:
+            mask &= df[col].isin(list(chosen)).to_numpy()
+    if f.min_fatalities > 0:
+        mask &= (df["fatalities"].fillna(0) >= f.min_fatalities).to_numpy()
+    if f.max_border_km is not None and "border_km" in df:
+        mask &= (df["border_km"] <= f.max_border_km).fillna(False).to_numpy()
+    if f.text.strip():
+        mask &= _text_mask(df, f.text.strip())
+    return df if mask.all() else df[mask]
+
+
+def newest(df: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The ``n`` most recent incidents, newest first, without sorting them all.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Typed incidents.
+    n : int
+        How many.
+
+    Returns
+    -------
+    pandas.DataFrame
+        At most ``n`` rows, newest first.
+    """
+    if len(df) > n:
+        dates = df["event_date"].to_numpy().astype("int64")
+        df = df.iloc[np.argpartition(-dates, n - 1)[:n]]
+    return df.sort_values("event_date", ascending=False, kind="stable")
+
+
+def describe(f: Filters) -> str:
+    """The filters in words, for captions, presentation mode and file names.
+
+    Parameters
+    ----------
+    f : Filters
+        The filters.
+
+    Returns
+    -------
+    str
+        E.g. "from 2023-01-01 to the latest; country: Tajikistan", or "all incidents".
+    """
+    parts = []
+    if f.start or f.end:
+        a = f.start.isoformat() if f.start else "the first incident"
+        b = f.end.isoformat() if f.end else "the latest"
+        parts.append(f"from {a} to {b}")
+    for name, (label, plural) in LIST_FILTERS.items():
+        values = getattr(f, name)
+        if values:
+            noun = plural if len(values) > 1 else label.lower()
+            parts.append(f"{noun}: " + ", ".join(values))
+    if f.min_fatalities:
+        noun = "fatality" if f.min_fatalities == 1 else "fatalities"
+        parts.append(f"at least {f.min_fatalities} {noun}")
+    if f.max_border_km is not None:
+        parts.append(f"within {f.max_border_km:g} km of an Afghan border")
+    if f.text:
+        parts.append(f"mentioning “{f.text}”")
+    return "; ".join(parts) if parts else "all incidents"

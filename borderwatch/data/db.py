@@ -1,0 +1,149 @@
+"""The database: its tables, the engine for SQLite (default) or PostgreSQL, and the
+transactions and data version that imports and undos share.
+
+``BORDERWATCH_DB_URL`` (a SQLAlchemy URL) selects the database; unset, an embedded SQLite
+file ``data/borderwatch.sqlite`` is used and seeded from incidents.csv on first start.
+Imports and undos are serialised (SQLite ``BEGIN IMMEDIATE``, PostgreSQL
+``pg_advisory_xact_lock``); readers take no lock.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from borderwatch import ROOT
+from borderwatch.data.schema import COLUMN_NAMES, COLUMNS
+
+DEFAULT_SQLITE = ROOT / "data" / "borderwatch.sqlite"
+ENV_URL = "BORDERWATCH_DB_URL"
+LOCK_KEY = 7_201_994  # advisory lock id for imports and undos on PostgreSQL
+
+
+DERIVED = ("geo_country", "geo_admin1", "border_km")
+STORED = (*COLUMN_NAMES, *DERIVED, "row_hash", "batch_id", "file_row")
+
+_TYPES: dict[str, Any] = {"str": sa.Text, "date": sa.Date, "int": sa.Integer,
+                          "float": sa.Float}
+
+metadata = sa.MetaData()
+incidents_table = sa.Table(
+    "incidents", metadata,
+    sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+    *(sa.Column(c.name, _TYPES[c.kind], nullable=not c.required)
+      for c in COLUMNS if c.name != "event_id"),
+    sa.Column("event_id", sa.String(200), nullable=False, unique=True),
+    sa.Column("geo_country", sa.Text),
+    sa.Column("geo_admin1", sa.Text),
+    sa.Column("border_km", sa.Float),
+    sa.Column("row_hash", sa.BigInteger, nullable=False),
+    sa.Column("batch_id", sa.Integer, nullable=False),
+    sa.Column("file_row", sa.Integer),
+)
+sa.Index("ix_incidents_event_date", incidents_table.c.event_date)
+batches_table = sa.Table(
+    "batches", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("inserted", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("unchanged", sa.Integer, nullable=False),
+    sa.Column("rejected", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("undone_at", sa.DateTime(timezone=True)),
+)
+changes_table = sa.Table(
+    "batch_changes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id"), nullable=False,
+              index=True),
+    sa.Column("event_id", sa.String(200), nullable=False, index=True),
+    sa.Column("action", sa.String(8), nullable=False),  # insert | update
+    sa.Column("before", sa.Text),  # JSON of the replaced row, for updates
+)
+meta_table = sa.Table(
+    "meta", metadata,
+    sa.Column("key", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+
+def database_url() -> str:
+    """The store's SQLAlchemy URL: ``BORDERWATCH_DB_URL``, else the embedded SQLite file."""
+    return os.environ.get(ENV_URL) or f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def unreachable_message(url: str, exc: Exception) -> str:
+    """What to tell a user when the database at ``url`` cannot be used (no password)."""
+    shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return (f"The incident database cannot be reached ({shown}): "
+            f"{reason[0] if reason else type(exc).__name__}. Check that it is running and "
+            f"that {ENV_URL} points at it, then reload this page. Nothing has been changed.")
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (default: ``database_url()``), schema created."""
+    url = url or database_url()
+    if url == f"sqlite:///{DEFAULT_SQLITE}":
+        DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+        @sa.event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below rule
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            # Writers take the write lock up front (imports are serialised, never
+            # deadlocked); readers take none, so page views never queue behind each other.
+            write = conn.get_execution_options().get(WRITE, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    metadata.create_all(engine)
+    return engine
+
+
+WRITE = "borderwatch_write"
+
+
+def writing(engine: Engine) -> Any:
+    """A write transaction: SQLite's write lock taken at BEGIN (see make_engine)."""
+    return engine.execution_options(**{WRITE: True}).begin()
+
+
+def lock(conn: Connection) -> None:
+    """Serialise writers on PostgreSQL (SQLite's write lock is taken by ``writing``)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+
+
+def bump_version(conn: Connection) -> None:
+    """Increase the data version, inside the writer's transaction."""
+    updated = conn.execute(sa.update(meta_table).where(meta_table.c.key == "version")
+                           .values(value=meta_table.c.value + 1)).rowcount
+    if not updated:
+        conn.execute(sa.insert(meta_table).values(key="version", value=1))
+
+
+def data_version(engine: Engine) -> int:
+    """A number that every import and undo increases (0 for a store never written): the
+    key of every data cache."""
+    with engine.connect() as conn:
+        value = conn.execute(sa.select(meta_table.c.value)
+                             .where(meta_table.c.key == "version")).scalar()
+    return int(value or 0)

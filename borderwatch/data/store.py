@@ -1,0 +1,285 @@
+"""The incident store's operations: import a batch, undo it, list batches.
+
+SQLAlchemy Core, one code path for SQLite and PostgreSQL (tables and engine: db.py).
+Every import is one transaction, and imports are serialised (SQLite ``BEGIN IMMEDIATE``,
+PostgreSQL ``pg_advisory_xact_lock``), so concurrent imports neither lose nor duplicate
+rows. Each batch records what it inserted and the previous values of what it updated,
+so an undo restores the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from borderwatch.data import db
+from borderwatch.data.db import STORED, batches_table, changes_table, incidents_table
+from borderwatch.data.records import python_values
+from borderwatch.data.schema import COLUMN_NAMES
+
+CHUNK = 5_000  # ids per IN (...) query
+
+
+class StoreError(RuntimeError):
+    """A store operation refused, with a message fit for the user."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import did."""
+
+    batch_id: int | None
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+    def summary(self) -> str:
+        """The counts in words, e.g. "batch 3: 10 inserted, 2 updated, ..."."""
+        batch = f"batch {self.batch_id}" if self.batch_id else "no batch (nothing changed)"
+        return (f"{batch}: {self.inserted} inserted, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {self.rejected} rejected")
+
+
+# ----------------------------------------------------------------- rows
+
+def row_hashes(df: pd.DataFrame) -> pd.Series:
+    """A stable 64-bit content hash of each row's schema columns (finds unchanged rows)."""
+    if "row_hash" in df:
+        return df["row_hash"]
+    h = pd.util.hash_pandas_object(df[list(COLUMN_NAMES)], index=False).to_numpy()
+    return pd.Series(h.view(np.int64), index=df.index)
+
+
+def _tuples(df: pd.DataFrame, cols: Sequence[str]) -> list[tuple[Any, ...]]:
+    return list(zip(*(python_values(df[c]) for c in cols), strict=True))
+
+
+def _placeholders(conn: Connection, n: int) -> str:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return ", ".join([mark] * n)
+
+
+def _bulk_insert(conn: Connection, table: str, cols: Sequence[str],
+                 rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert many rows fast, inside the caller's transaction: COPY on PostgreSQL, a plain
+    DBAPI executemany elsewhere (SQLAlchemy's per-row parameter processing would cost more
+    than the insert itself)."""
+    if not rows:
+        return
+    names = ", ".join(cols)
+    if conn.dialect.name == "postgresql":
+        driver: Any = conn.connection.driver_connection
+        cursor = driver.cursor()
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    sql = f"INSERT INTO {table} ({names}) VALUES ({_placeholders(conn, len(cols))})"  # noqa: S608
+    for part in _chunks(rows, 20_000):
+        conn.exec_driver_sql(sql, list(part))
+
+
+def _chunks(seq: Sequence[Any], n: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+def existing(conn: Connection, ids: list[str]) -> dict[str, int]:
+    """The stored row hash of each of ``ids`` that is in the store."""
+    found: dict[str, int] = {}
+    if conn.dialect.name == "postgresql":  # one array parameter, the index does the rest
+        sql = "SELECT event_id, row_hash FROM incidents WHERE event_id = ANY(%s)"
+        found.update((e, h) for e, h in conn.exec_driver_sql(sql, (list(ids),)))
+        return found
+    for part in _chunks(ids):
+        # Only placeholders are formatted in; the values go as parameters.
+        sql = ("SELECT event_id, row_hash FROM incidents WHERE event_id IN "  # noqa: S608
+               f"({_placeholders(conn, len(part))})")
+        found.update((e, h) for e, h in conn.exec_driver_sql(sql, tuple(part)))
+    return found
+
+
+def known_hashes(conn: Connection, event_ids: pd.Series) -> pd.Series:
+    """The stored row hash of each id.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.engine.Connection
+        An open connection to the store.
+    event_ids : pandas.Series
+        The ids to look up.
+
+    Returns
+    -------
+    pandas.Series
+        Aligned with ``event_ids`` (Int64): the stored hash, or <NA> where not stored.
+    """
+    found = existing(conn, event_ids.tolist())
+    return pd.Series([found.get(e) for e in event_ids.tolist()], index=event_ids.index,
+                     dtype="Int64")
+
+
+NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
+
+
+def classify(known: pd.Series, hashes: pd.Series) -> pd.Series:
+    """Whether each row is new to the store, a changed version of a stored row, or unchanged.
+
+    Parameters
+    ----------
+    known : pandas.Series
+        The stored hash of each row's id, <NA> where not stored (``known_hashes``).
+    hashes : pandas.Series
+        Each row's own hash (``row_hashes``), aligned with ``known``.
+
+    Returns
+    -------
+    pandas.Series
+        ``NEW``, ``CHANGED`` or ``UNCHANGED`` per row.
+    """
+    same = (known == hashes.astype("Int64")).fillna(False).to_numpy(bool)
+    out = pd.Series(CHANGED, index=known.index, dtype=object)
+    out[known.isna().to_numpy()] = NEW
+    out[same] = UNCHANGED
+    return out
+
+
+def _full_rows(conn: Connection, ids: list[str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    t = incidents_table
+    cols = [t.c[name] for name in STORED]
+    for part in _chunks(ids):
+        rows.extend(dict(r._mapping) for r in conn.execute(sa.select(*cols)
+                                                           .where(t.c.event_id.in_(part))))
+    return rows
+
+
+def _json_row(row: dict[str, Any]) -> str:
+    return json.dumps({k: (v.isoformat() if isinstance(v, dt.date) else v)
+                       for k, v in row.items()})
+
+
+def _from_json_row(text: str) -> dict[str, Any]:
+    row = json.loads(text)
+    if row.get("event_date"):
+        row["event_date"] = dt.date.fromisoformat(row["event_date"])
+    return row
+
+
+def current_user() -> str:
+    """The login name of the process, for batches imported from the command line."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - no passwd entry
+        return "unknown"
+
+
+def import_rows(engine: Engine, rows: pd.DataFrame, *, file_name: str, sha256: str,
+                fmt: str, total_rows: int, rejected: int, user: str | None = None,
+                ) -> ImportResult:
+    """Insert new rows and update changed ones (matched by event_id), in one transaction.
+
+    ``rows`` holds valid rows: the schema columns, the derived ones, and ``file_row``
+    (the row number in the file, if any). Nothing is written when nothing changed.
+    """
+    rows = rows.copy()
+    rows["row_hash"] = row_hashes(rows)
+    if "file_row" not in rows:
+        rows["file_row"] = None
+    with db.writing(engine) as conn:
+        db.lock(conn)
+        kind = classify(known_hashes(conn, rows["event_id"]), rows["row_hash"])
+        new, changed = rows[kind == NEW], rows[kind == CHANGED]
+        unchanged = int((kind == UNCHANGED).sum())
+        if new.empty and changed.empty:
+            return ImportResult(None, 0, 0, unchanged, rejected)
+        batch_id = conn.execute(sa.insert(batches_table).values(
+            file_name=file_name, sha256=sha256, format=fmt, rows=total_rows,
+            inserted=len(new), updated=len(changed), unchanged=unchanged, rejected=rejected,
+            created_at=dt.datetime.now(dt.UTC), created_by=user or current_user(),
+        ).returning(batches_table.c.id)).scalar_one()
+        new = new.assign(batch_id=batch_id)
+        changed = changed.assign(batch_id=batch_id)
+        before = {r["event_id"]: r for r in _full_rows(conn, changed["event_id"].tolist())}
+        _bulk_insert(conn, "incidents", STORED, _tuples(new, STORED))
+        _update_rows(conn, [dict(zip(STORED, r, strict=True))
+                            for r in _tuples(changed, STORED)])
+        log = ([(batch_id, e, "insert", None) for e in new["event_id"]]
+               + [(batch_id, e, "update", _json_row(before[e])) for e in changed["event_id"]])
+        _bulk_insert(conn, "batch_changes", ("batch_id", "event_id", "action", "before"), log)
+        db.bump_version(conn)
+    if engine.dialect.name == "postgresql" and len(new) > 10_000:
+        with engine.connect() as conn:  # fresh statistics, so lookups use the index
+            conn.execute(sa.text("ANALYZE incidents"))
+            conn.commit()
+    return ImportResult(int(batch_id), len(new), len(changed), unchanged, rejected)
+
+
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _update_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    t = incidents_table
+    upd = (sa.update(t).where(t.c.event_id == sa.bindparam("_key"))
+           .values({c: sa.bindparam(c) for c in STORED if c != "event_id"}))
+    for part in _chunks(rows):
+        conn.execute(upd, [{**r, "_key": r["event_id"], "event_date": _date(r["event_date"])}
+                           for r in part])
+
+
+def undo(engine: Engine, batch_id: int) -> dict[str, int]:
+    """Undo a batch: delete what it inserted, restore what it updated."""
+    b, c, t = batches_table.c, changes_table.c, incidents_table.c
+    with db.writing(engine) as conn:
+        db.lock(conn)
+        batch = conn.execute(sa.select(batches_table).where(b.id == batch_id)).mappings().first()
+        if batch is None:
+            raise StoreError(f"There is no batch {batch_id}.")
+        if batch["undone_at"] is not None:
+            raise StoreError(f"Batch {batch_id} was already undone on "
+                             f"{batch['undone_at']:%Y-%m-%d %H:%M}.")
+        later = conn.execute(
+            sa.select(sa.func.min(c.batch_id))
+            .select_from(changes_table.join(batches_table, b.id == c.batch_id))
+            .where(c.batch_id > batch_id, b.undone_at.is_(None),
+                   c.event_id.in_(sa.select(c.event_id).where(c.batch_id == batch_id)))
+        ).scalar()
+        if later is not None:
+            raise StoreError(f"Batch {later} later changed rows of batch {batch_id}; "
+                             f"undo batch {later} first.")
+        changes = conn.execute(sa.select(c.event_id, c.action, c.before)
+                               .where(c.batch_id == batch_id)).all()
+        inserted = [e for e, action, _ in changes if action == "insert"]
+        restored = [_from_json_row(before) for _, action, before in changes
+                    if action == "update"]
+        for part in _chunks(inserted):
+            conn.execute(sa.delete(incidents_table).where(t.event_id.in_(part)))
+        _update_rows(conn, restored)
+        conn.execute(sa.update(batches_table).where(b.id == batch_id)
+                     .values(undone_at=dt.datetime.now(dt.UTC)))
+        db.bump_version(conn)
+    return {"deleted": len(inserted), "restored": len(restored)}
+
+
+def batches(engine: Engine) -> pd.DataFrame:
+    """Every import batch, newest first: file, hash, format, counts, who, when, undone."""
+    with engine.connect() as conn:
+        return pd.read_sql(sa.select(batches_table).order_by(batches_table.c.id.desc()), conn)
+
+
+def counts(engine: Engine) -> int:
+    """The number of stored incidents."""
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(incidents_table))
+                   .scalar_one())

@@ -1,0 +1,133 @@
+"""The incident map: boundaries, the incidents in the display mode chosen, the legend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import folium
+import pandas as pd
+from folium.plugins import FastMarkerCluster, HeatMap
+
+from borderwatch.analysis.aggregate import province_totals
+from borderwatch.geo import boundaries
+from borderwatch.present.maps import assets, layers
+from borderwatch.present.maps.legend import choropleth_bins, choropleth_colour, legend_html
+from borderwatch.present.maps.modes import HEAT_CELLS, resolve_mode
+from borderwatch.present.maps.rows import (
+    esc,
+    fits,
+    grid_rows,
+    heat_points,
+    incident_rows,
+    playback_frames,
+)
+from borderwatch.present.maps.style import CENTER, HEAT_PANE, LAND, ZOOM
+
+# A clustered incident: its circle with the short tooltip (templates/map.js).
+_CLUSTER_CALLBACK = "function (row) { return bwMarker(row).bindTooltip(bwTip(row, 4), " \
+                    "{sticky: true}); };"
+
+
+class IncidentMap(folium.Map):
+    """A folium map that knows what it shows: the display mode it was drawn in, and the
+    extent of its incidents (folium would find the bounds by walking every vertex of
+    every layer in Python, which st_folium asks for on each run)."""
+
+    drawn_mode: str = ""
+    data_bounds: list[list[float]] | None = None
+
+    def get_bounds(self) -> list[list[float | None]]:
+        if self.data_bounds is None:
+            return [[None, None], [None, None]]
+        return [list(corner) for corner in self.data_bounds]
+
+
+def drawn_mode(m: folium.Map) -> str:
+    """The display mode a map from ``build_map`` was drawn in."""
+    return str(getattr(m, "drawn_mode", ""))
+
+
+def _add_boundaries(m: folium.Map, totals: pd.DataFrame, metric: str | None
+                    ) -> list[int] | None:
+    """Boundaries with each province's totals; filled by ``metric`` if given. Returns the
+    choropleth's class edges."""
+    provinces = boundaries.display_layer("provinces")
+    merged = provinces[["name", "country"]].merge(totals, on=["country", "name"], how="left")
+    merged[["incidents", "fatalities"]] = merged[["incidents", "fatalities"]].fillna(0).astype(int)
+    edges = choropleth_bins(merged[metric]) if metric else None
+    fills, tips = [], []
+    for row in merged.itertuples(index=False):
+        fills.append(choropleth_colour(getattr(row, metric), edges)
+                     if metric and edges else LAND)
+        tips.append(f"<b>{esc(row.name)}</b>, {esc(row.country)}<br>"
+                    f"Incidents: {row.incidents:,}<br>Fatalities: {row.fatalities:,}")
+    layers.Boundaries(fills, tips).add_to(m)
+    return edges
+
+
+def _lighter_if_too_big(df: pd.DataFrame, drawn: str) -> tuple[str, list[list[Any]]]:
+    """Points whose texts exceed the byte budget become clusters, and clusters the grid."""
+    rows: list[list[Any]] = []
+    if drawn == "points":
+        rows = incident_rows(df)
+        if not fits(rows):
+            drawn = "clusters"
+    if drawn == "clusters":
+        rows = incident_rows(df, full=False)
+        if not fits(rows):
+            drawn = "grid"
+    return drawn, rows
+
+
+def _add_incidents(m: folium.Map, df: pd.DataFrame, drawn: str, rows: list[list[Any]],
+                   period: str) -> float | None:
+    """The incident layer of ``drawn``; returns the grid's cell size, if a grid."""
+    if drawn == "playback":
+        frames, labels = playback_frames(df, period)
+        if labels:
+            layers.playback(frames, labels).add_to(m)
+    elif drawn == "points":
+        layers.points(rows).add_to(m)
+    elif drawn == "clusters":
+        FastMarkerCluster(rows, callback=_CLUSTER_CALLBACK,
+                          name="Incidents (clusters)").add_to(m)
+    elif drawn == "heat":
+        # In its own pane above the filled provinces (Leaflet's overlay pane would put the
+        # canvas beneath their fill, leaving only a halo around the region visible).
+        HeatMap(heat_points(df, HEAT_CELLS), name="Incidents (heat)", radius=18, blur=14,
+                min_opacity=0.35, max_zoom=10, pane=HEAT_PANE).add_to(m)
+    elif drawn == "grid":
+        size, cells = grid_rows(df)
+        layers.cells(cells, size).add_to(m)
+        return size
+    return None
+
+
+def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
+              period: str = "month") -> IncidentMap:
+    """The incident map of ``df`` (already filtered) in the given display mode."""
+    if not assets.configured():
+        raise RuntimeError("call borderwatch.present.maps.assets.configure() at start-up: "
+                           "without it the map would load Leaflet from a CDN")
+    drawn = resolve_mode(mode, len(df))
+    # maxZoom and minZoom as Leaflet options: folium gives max_zoom to the tile layer only,
+    # and markercluster refuses a map without maxZoom.
+    m = IncidentMap(location=CENTER, zoom_start=ZOOM, tiles=None, maxZoom=18, minZoom=3,
+                    control_scale=True, prefer_canvas=False, zoom_snap=0.25)
+    layers.Setup().add_to(m)
+    if basemap == "osm":
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
+    metric = {"choropleth-incidents": "incidents",
+              "choropleth-fatalities": "fatalities"}.get(drawn)
+    edges = _add_boundaries(m, province_totals(df), metric)
+    drawn, rows = _lighter_if_too_big(df, drawn)
+    size = _add_incidents(m, df, drawn, rows, period)
+    m.drawn_mode = drawn
+    layers.legend(legend_html(df, drawn, edges, size)).add_to(m)
+    if len(df):
+        south, north = float(df["latitude"].min()), float(df["latitude"].max())
+        west, east = float(df["longitude"].min()), float(df["longitude"].max())
+        pad = 0.6
+        m.data_bounds = [[south - pad, west - pad], [north + pad, east + pad]]
+        layers.fit(m.data_bounds).add_to(m)
+    return m

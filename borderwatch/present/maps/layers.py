@@ -1,0 +1,148 @@
+"""The map's Leaflet layers as folium elements. Their JavaScript lives in templates/map.js
+(sent once in the map's header); each element only calls one of its functions with its
+own data, serialised as JSON."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from branca.element import MacroElement
+from folium.template import Template
+from jinja2.utils import htmlsafe_json_dumps
+
+from borderwatch.geo import boundaries
+from borderwatch.present.maps import assets
+from borderwatch.present.maps.rows import esc
+from borderwatch.present.maps.style import CELL_COLOUR, HEAT_PANE, SEA
+
+
+class Setup(MacroElement):
+    """Page-level CSS, Leaflet settings and the map functions, once per map document."""
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}
+        <style>
+          .leaflet-container { background: {{ this.sea }}; font: 13px/1.35 system-ui, sans-serif; }
+          .bw-legend { background: rgba(255,255,255,.94); padding: 8px 10px; border-radius: 6px;
+                       box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 13px; line-height: 1.5; }
+          .bw-legend b { display: block; margin-bottom: 2px; }
+          .bw-swatch { display: inline-block; width: 12px; height: 12px; border-radius: 50%;
+                       border: 1px solid #333; margin-right: 6px; vertical-align: -1px; }
+          .bw-box { display: inline-block; width: 14px; height: 12px; border: 1px solid #999;
+                    margin-right: 6px; vertical-align: -1px; }
+          .bw-popup th { text-align: left; padding-right: 8px; vertical-align: top; }
+          .bw-popup td { overflow-wrap: anywhere; }
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+          L.Icon.Default.imagePath = {{ this.image_path | tojson }};
+          {{ this._parent.get_name() }}.createPane({{ this.heat_pane | tojson }})
+              .style.zIndex = 450;
+          {{ this.functions }}
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sea = SEA
+        self.image_path = assets.IMAGE_PATH
+        self.functions = assets.script("map.js")
+        self.heat_pane = HEAT_PANE
+
+
+class Call(MacroElement):
+    """One call of a map function, ``fn(map, *args)``, named ``name`` among the map's
+    children; each argument is kept as an attribute and sent as script-safe JSON."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.fn }}({{ this._parent.get_name() }}
+            {%- for a in this.json_args %}, {{ a }}{% endfor %});
+        {% endmacro %}
+    """)
+
+    def __init__(self, name: str, fn: str, **args: Any) -> None:
+        super().__init__()
+        self._name = name
+        self.fn = fn
+        self.arg_names = list(args)
+        for key, value in args.items():
+            setattr(self, key, value)
+
+    @property
+    def json_args(self) -> list[str]:
+        return [str(htmlsafe_json_dumps(getattr(self, n))) for n in self.arg_names]
+
+
+def points(rows: list[list[Any]]) -> Call:
+    """Each incident as a circle: the tooltip on hover, the full record on click."""
+    return Call("Incidents", "bwPoints", rows=rows)
+
+
+def cells(rows: list[list[Any]], size: float) -> Call:
+    """Grid cells as circles sized by their count (tooltips hold numbers only); a click
+    zooms to the cell."""
+    return Call("Cells", "bwCells", rows=rows, size=size, colour=CELL_COLOUR)
+
+
+def legend(html_text: str) -> Call:
+    """A fixed legend in the map's lower-left corner (HTML built from escaped strings)."""
+    return Call("Legend", "bwLegend", html=html_text)
+
+
+def fit(bounds: list[list[float]]) -> Call:
+    """Fit the map to the incidents, and again on resize until the user pans or zooms."""
+    return Call("FitData", "bwFit", bounds=bounds)
+
+
+def playback(rows: list[list[Any]], labels: list[str], interval_ms: int = 800) -> Call:
+    """Incidents (or cells) period by period: play/pause, a slider, the period's label."""
+    return Call("Playback", "bwPlayback", rows=rows, labels=labels, interval=int(interval_ms))
+
+
+@functools.cache
+def _layer_json(name: str) -> str:
+    """A display layer as compact GeoJSON, each feature's ``id`` its row number; made once
+    per process. Only numbers and fixed keys: safe to place in a script as it is."""
+    gdf = boundaries.display_layer(name)
+    if name == "borders":
+        gdf = gdf[gdf["afghan"] == 1]
+    features = [{"type": "Feature", "id": i, "geometry": g.__geo_interface__, "properties": {}}
+                for i, g in enumerate(gdf.geometry)]
+    return json.dumps({"type": "FeatureCollection", "features": features},
+                      separators=(",", ":"))
+
+
+@functools.cache
+def _border_tips() -> tuple[str, ...]:
+    borders = boundaries.display_layer("borders")
+    return tuple(f"{esc(r.country_a)}–{esc(r.country_b)} border ({r.length_km:,.0f} km)"
+                 for r in borders.itertuples(index=False) if r.afghan)
+
+
+class Boundaries(MacroElement):
+    """Provinces (filled by ``fills``, with escaped ``tips``), country outlines and
+    Afghanistan's borders. The geometries are serialised once per process; each page
+    run sends them with only its own colours and tooltips."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        bwBoundaries({{ this._parent.get_name() }},
+            {provinces: {{ this.provinces }}, countries: {{ this.countries }},
+             borders: {{ this.borders }}},
+            {{ this.fills | tojson }}, {{ this.tips | tojson }},
+            {{ this.border_tips | tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, fills: list[str], tips: list[str]) -> None:
+        super().__init__()
+        self._name = "Boundaries"
+        self.fills = fills
+        self.tips = tips
+        self.provinces = _layer_json("provinces")
+        self.countries = _layer_json("countries")
+        self.borders = _layer_json("borders")
+        self.border_tips = list(_border_tips())

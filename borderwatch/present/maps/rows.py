@@ -1,0 +1,148 @@
+"""What the map's layers carry to the browser: compact arrays of escaped fields.
+
+Every string that came from a file is HTML-escaped here, before it reaches the page; the
+browser only places it (templates/map.js).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from borderwatch.analysis.aggregate import FREQ, period_index
+from borderwatch.data.schema import EVENT_COLOURS, GEO_PRECISION, OTHER_COLOUR, TIME_PRECISION
+from borderwatch.geo import grid
+from borderwatch.present.maps.modes import GRID_CELLS, LAYER_BYTES, PLAYBACK_CELLS, PLAYBACK_LIMIT
+from borderwatch.present.maps.style import CELL_COLOUR
+
+# Longest text of each field shown in a popup; the Incidents table has the full text.
+CLIP = {"notes": 300, "source": 150, "actor": 100, "place": 120, "type": 60}
+
+
+def esc(value: Any) -> str:
+    """Text for HTML: escaped, and empty for a missing value."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def clip(value: Any, field: str) -> Any:
+    """Text cut to the popup's length for ``field`` (the map's size must stay bounded)."""
+    if not isinstance(value, str) or len(value) <= CLIP[field]:
+        return value
+    return value[: CLIP[field] - 1].rstrip() + "…"
+
+
+def radius(fatalities: float | None) -> float:
+    """Marker radius in pixels: 4 px with no deaths, growing with the square root."""
+    f = 0.0 if fatalities is None or pd.isna(fatalities) else float(fatalities)
+    return round(min(4 + 2 * math.sqrt(max(f, 0)), 22), 1)
+
+
+def _place(row: Any) -> str:
+    parts = [row.location, row.admin2, row.admin1, row.country]
+    seen: list[str] = []
+    for p in parts:
+        if p is not None and not pd.isna(p) and p not in seen:
+            seen.append(p)
+    return str(clip(", ".join(seen), "place"))
+
+
+def _fatalities(value: Any) -> str:
+    return "not reported" if value is None or pd.isna(value) else str(int(value))
+
+
+def _precision(codes: dict[int, str], value: Any) -> str:
+    return "" if pd.isna(value) else codes.get(int(value), "")
+
+
+def incident_fields(row: Any, full: bool = True) -> list[str]:
+    """The escaped fields of an incident's tooltip and (``full``) popup: date, type, place,
+    fatalities, then time precision, sub-event type, actors, geo precision, source,
+    notes, id."""
+    date = esc(row.event_date.strftime("%d %B %Y"))
+    tip = [date, esc(clip(row.event_type, "type")), esc(_place(row)),
+           esc(_fatalities(row.fatalities))]
+    if not full:
+        return tip
+    actors = esc(clip(row.actor1, "actor")) + (
+        f" vs {esc(clip(row.actor2, 'actor'))}" if not pd.isna(row.actor2) else "")
+    sub = esc(clip(row.sub_event_type, "type")) if not pd.isna(row.sub_event_type) else ""
+    return [*tip, esc(_precision(TIME_PRECISION, row.time_precision)), sub, actors,
+            esc(_precision(GEO_PRECISION, row.geo_precision)), esc(clip(row.source, "source")),
+            esc(clip(row.notes, "notes")), esc(row.event_id)]
+
+
+def incident_rows(df: pd.DataFrame, full: bool = True) -> list[list[Any]]:
+    """[lat, lon, colour, radius, *fields] per incident."""
+    return [[round(float(row.latitude), 5), round(float(row.longitude), 5),
+             EVENT_COLOURS.get(row.event_type, OTHER_COLOUR), radius(row.fatalities),
+             *incident_fields(row, full)]
+            for row in df.itertuples(index=False)]
+
+
+def fits(rows: list[list[Any]]) -> bool:
+    """Whether incident rows fit the map's byte budget for its incident layer."""
+    return len(json.dumps(rows)) <= LAYER_BYTES
+
+
+def cell_tip(incidents: int, fatalities: int) -> str:
+    """Tooltip of a grid cell: numbers only, nothing from a file."""
+    noun = "incident" if incidents == 1 else "incidents"
+    return f"<b>{incidents:,}</b> {noun}<br>Fatalities: {fatalities:,}"
+
+
+def cell_radius(incidents: np.ndarray, most: int) -> np.ndarray:
+    """Circle radius in pixels of grid cells: area grows with the count, 3 to 16 px."""
+    return np.round(3 + 13 * np.sqrt(incidents / max(most, 1)), 1)
+
+
+def grid_rows(df: pd.DataFrame, max_cells: int = GRID_CELLS) -> tuple[float, list[list[Any]]]:
+    """The cell size and, per non-empty cell, [lat, lon, radius, tooltip, south, west]."""
+    size, cells = grid.cells(df, max_cells)
+    if cells.empty:
+        return size, []
+    radii = cell_radius(cells["incidents"].to_numpy(), int(cells["incidents"].max()))
+    rows = [[round(float(c.lat), 4), round(float(c.lon), 4), float(r),
+             cell_tip(int(c.incidents), int(c.fatalities)), round(float(c.south), 4),
+             round(float(c.west), 4)]
+            for c, r in zip(cells.itertuples(index=False), radii, strict=True)]
+    return size, rows
+
+
+def heat_points(df: pd.DataFrame, max_cells: int) -> list[list[float]]:
+    """[lat, lon, weight] per grid cell: incidents counted per cell, weight 0-1."""
+    _size, cells = grid.cells(df, max_cells)
+    most = int(cells["incidents"].max()) if len(cells) else 1
+    weight = np.sqrt(cells["incidents"].to_numpy() / most).round(3)
+    return np.column_stack([cells["lat"].round(4), cells["lon"].round(4), weight]).tolist()
+
+
+def playback_frames(df: pd.DataFrame, period: str) -> tuple[list[list[Any]], list[str]]:
+    """Rows [lat, lon, colour, radius, period index, tooltip fields] and one label per period
+    (every period from the first incident's to the last's, empty ones included).
+
+    Up to PLAYBACK_LIMIT incidents, one row per incident; beyond it, one row per grid
+    cell and period (at most PLAYBACK_CELLS), sized by its count."""
+    if df.empty:
+        return [], []
+    starts = period_index(df["event_date"], period)
+    periods = pd.date_range(starts.min(), starts.max(), freq=FREQ[period])
+    fmt = "Week of %d %b %Y" if period == "week" else "%B %Y"
+    labels = [p.strftime(fmt) for p in periods]
+    index = pd.Index(periods).get_indexer(starts)
+    if len(df) <= PLAYBACK_LIMIT:
+        rows = [[*r[:4], int(i), *r[4:]]
+                for r, i in zip(incident_rows(df, full=False), index, strict=True)]
+        return rows, labels
+    _size, cells = grid.cells(df, PLAYBACK_CELLS, groups=index, n_groups=len(periods))
+    radii = cell_radius(cells["incidents"].to_numpy(), int(cells["incidents"].max()))
+    rows = [[round(float(c.lat), 4), round(float(c.lon), 4), CELL_COLOUR, float(r),
+             int(c.group), cell_tip(int(c.incidents), int(c.fatalities))]
+            for c, r in zip(cells.itertuples(index=False), radii, strict=True)]
+    return rows, labels

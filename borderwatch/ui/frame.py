@@ -1,0 +1,132 @@
+"""The frame every page runs in: set-up, sign-in, the view, the sidebar, the title and
+caption, and at the end the presentation footer and the page's server time."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from borderwatch import auth
+from borderwatch.analysis import filters as flt
+from borderwatch.present import view as vm
+from borderwatch.present.maps import assets
+from borderwatch.ui import access, data, sidebar, state
+from borderwatch.ui.text import md_escape
+
+TIMINGS = "BORDERWATCH_TIMINGS"  # a file to which each page run appends its server time
+
+PRESENTATION_CSS = """
+<style>
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  [data-testid="stMainMenu"], footer { display: none !important; }
+  .block-container { padding-top: 1.5rem !important; max-width: 100% !important; }
+  html { font-size: 20px; }
+</style>
+"""  # static: nothing from data or the URL goes in here
+
+
+@dataclass(frozen=True)
+class View:
+    """What a page shows: the view, its incidents, and who is looking."""
+
+    filters: flt.Filters
+    display: vm.Display
+    data: pd.DataFrame  # the filtered incidents
+    full: pd.DataFrame  # all incidents (shared, read-only)
+    user: auth.User
+    params: dict[str, str | list[str]]  # the view's URL form, computed once per run
+
+    @property
+    def total(self) -> int:
+        return len(self.full)
+
+    @property
+    def presenting(self) -> bool:
+        return self.display.present == "1"
+
+
+def record(page: str, seconds: float) -> None:
+    """Append one page run's server time to the ``BORDERWATCH_TIMINGS`` file, if set."""
+    path = os.environ.get(TIMINGS)
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"page": page, "seconds": seconds, "at": time.time()}) + "\n")
+
+
+def _setup(title: str) -> View:
+    st.set_page_config(page_title=f"{title} · Borderwatch", page_icon=sidebar.ICON,
+                       layout="wide")
+    assets.configure()
+    user = access.gate()
+    loaded = data.load()
+    f, d = state.current(loaded.vocabulary)
+    params = vm.to_params(f, d)
+    state.write_url(params)  # a page change clears the URL: put the view back
+    # Not cached: filtering in memory costs less than keeping a copy per view.
+    view = View(filters=f, display=d, data=flt.apply(loaded.frame, f), full=loaded.frame,
+                user=user, params=params)
+    if view.presenting:
+        st.html(PRESENTATION_CSS)
+        st.info(f"**{len(view.data):,}** of {view.total:,} incidents · "
+                + md_escape(flt.describe(f)), icon=":material/filter_alt:")
+        return view
+    with st.sidebar:
+        sidebar.sidebar(f, loaded.vocabulary, params, user, len(view.data), view.total)
+        access.identity(user)
+    for notice in state.notices():
+        st.warning(notice, icon=":material/link_off:")
+    return view
+
+
+def caption(view: View) -> None:
+    """The count and the filters in words, under the page title."""
+    if view.presenting:
+        return
+    st.caption(f"**{len(view.data):,}** of {view.total:,} incidents · "
+               f"{md_escape(flt.describe(view.filters))}")
+
+
+def presentation_footer(view: View) -> None:
+    """In presentation mode: the link to this view, and the way back."""
+    if not view.presenting:
+        return
+    st.caption(md_escape(sidebar.share_link(view.params)))
+    st.button("Exit presentation mode", on_click=state.set_present, args=("0",))
+
+
+@contextmanager
+def page(title: str, heading: str | None = None, *, analysts_only: bool = False,
+         with_caption: bool = True) -> Iterator[View]:
+    """Run a page: everything before and after its own body.
+
+    Parameters
+    ----------
+    title : str
+        The browser tab's title.
+    heading : str, optional
+        The page's heading (default: ``title``).
+    analysts_only : bool
+        Stop here, before any control is drawn, unless the user is an analyst.
+    with_caption : bool
+        Show the count and filters under the heading.
+    """
+    start = time.perf_counter()
+    try:
+        view = _setup(title)
+        if analysts_only:
+            access.require_analyst(view.user)  # also when opened by its address
+        st.title(heading or title)
+        if with_caption:
+            caption(view)
+        yield view
+        presentation_footer(view)
+    finally:
+        record(title, time.perf_counter() - start)

@@ -1,0 +1,101 @@
+"""The sidebar every page shares: navigation, the count, the filters, the share link."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from borderwatch import ROOT, auth
+from borderwatch.analysis.filters import MAX_TEXT, Filters, Vocabulary
+from borderwatch.data.schema import EVENT_TYPES
+from borderwatch.present import view as vm
+from borderwatch.ui import state
+
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("dashboard.py", "Map", ":material/map:"),
+    ("pages/trends.py", "Trends", ":material/bar_chart:"),
+    ("pages/brief.py", "Brief", ":material/co_present:"),
+    ("pages/incidents.py", "Incidents", ":material/table_rows:"),
+    ("pages/upload.py", "Upload", ":material/upload_file:"),
+)
+ANALYST_PAGES = {"pages/upload.py"}  # the others are every signed-in user's
+EARLIEST = dt.date(1990, 1, 1)
+# A local file: a material icon would make the browser fetch it from Google's font CDN.
+ICON = str(ROOT / "static" / "borderwatch.png")
+
+
+def share_link(params: dict[str, str | list[str]]) -> str:
+    """The full address of this page with the view in its query string."""
+    base = (st.context.url or "").split("?", 1)[0]
+    query = urlencode(params, doseq=True)
+    return f"{base}?{query}" if query else base
+
+
+def navigation(params: dict[str, str | list[str]], user: auth.User) -> None:
+    """Links to the pages this user may open, each carrying the view."""
+    for path, label, icon in PAGES:
+        if path in ANALYST_PAGES and not user.is_analyst:
+            continue
+        st.page_link(path, label=label, icon=icon, query_params=params)
+
+
+def _options(known: frozenset[str], chosen: tuple[str, ...]) -> list[str]:
+    return sorted(set(known) | set(chosen), key=str.casefold)
+
+
+def filter_widgets(f: Filters, vocab: Vocabulary) -> None:
+    """Every filter, bound to the view (each change is written to the URL)."""
+    lo, hi = vocab.first or EARLIEST, vocab.last or dt.date.today()
+    st.date_input("From", min_value=EARLIEST, max_value=dt.date(2100, 1, 1),
+                  format="YYYY-MM-DD", help=f"Earliest incident: {lo}",
+                  **state.bind("start", f.start or lo))
+    st.date_input("To", min_value=EARLIEST, max_value=dt.date(2100, 1, 1),
+                  format="YYYY-MM-DD", help=f"Latest incident: {hi}",
+                  **state.bind("end", f.end or hi))
+    st.multiselect("Actor (either side)", _options(vocab.actors, f.actors),
+                   placeholder="All actors", **state.bind("actors", list(f.actors)))
+    st.multiselect("Event type", _options(vocab.event_types | set(EVENT_TYPES), f.event_types),
+                   placeholder="All event types",
+                   **state.bind("event_types", list(f.event_types)))
+    st.multiselect("Sub-event type",
+                   _options(vocab.sub_event_types_for(f.event_types), f.sub_event_types),
+                   placeholder="All sub-event types",
+                   **state.bind("sub_event_types", list(f.sub_event_types)))
+    st.multiselect("Country", _options(vocab.countries, f.countries),
+                   placeholder="All countries", **state.bind("countries", list(f.countries)))
+    st.multiselect("Province", _options(vocab.provinces_for(f.countries), f.provinces),
+                   placeholder="All provinces", **state.bind("provinces", list(f.provinces)))
+    st.number_input("Minimum fatalities", min_value=0, step=1,
+                    **state.bind("min_fatalities", f.min_fatalities))
+    st.number_input("Within km of an Afghan border", min_value=0.0, step=5.0,
+                    value=None, placeholder="Any distance",
+                    **state.bind("max_border_km", f.max_border_km))
+    st.text_input("Search notes and places", max_chars=MAX_TEXT,
+                  placeholder="e.g. Darvoz, border, rally", **state.bind("text", f.text))
+    st.button("Reset filters", on_click=state.reset_filters, disabled=f.is_default(),
+              width="stretch")
+
+
+def display_select(name: str, label: str, d: vm.Display, container: Any = st) -> None:
+    """A picker of one display choice (mode, basemap, period), bound to the view."""
+    choices = vm.CHOICES[name]
+    container.selectbox(label, list(choices), format_func=choices.__getitem__,
+                        **state.bind(name, getattr(d, name)))
+
+
+def sidebar(f: Filters, vocab: Vocabulary, params: dict[str, str | list[str]],
+            user: auth.User, shown: int, total: int) -> None:
+    """The shared sidebar (call inside ``with st.sidebar``)."""
+    st.markdown("### Borderwatch")
+    navigation(params, user)
+    st.metric("Incidents shown", f"{shown:,}", help="Incidents matching the filters")
+    st.caption(f"of {total:,} in the data")
+    filter_widgets(f, vocab)
+    with st.expander("Share this view", icon=":material/link:"):
+        st.caption("Copy the link: it opens this page with these filters.")
+        st.code(share_link(params), language=None, wrap_lines=True)
+        st.button("Presentation mode", on_click=state.set_present, args=("1",),
+                  icon=":material/slideshow:", width="stretch")
