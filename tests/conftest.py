@@ -16,6 +16,7 @@ from borderwatch.data.schema import COLUMN_NAMES
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 XSS = "<img src=x onerror=alert(1)>"
+XSS_URL = 'https://example.org/"><svg/onload=alert(1)>'  # http(s), yet it would break out
 
 
 def need(condition: bool, reason: str) -> None:
@@ -32,10 +33,20 @@ def _session_db(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'borderwatch.sqlite'}"
 
 
+@pytest.fixture(scope="session")
+def sample_csv(tmp_path_factory) -> Path:
+    """The SYNTHETIC sample (tests/sample.py) as a native-format file."""
+    from tests.sample import sample_rows
+
+    return write_csv(tmp_path_factory.mktemp("sample") / "sample.csv", sample_rows())
+
+
 @pytest.fixture(autouse=True)
-def _test_store(_session_db, monkeypatch):
-    """Tests never touch the developer's data/ store: one seeded SQLite file per session."""
+def _test_store(_session_db, sample_csv, monkeypatch):
+    """Tests never touch the developer's data/ store: one SQLite file per session, seeded
+    from the SYNTHETIC sample, so that no test depends on the curated record's values."""
     monkeypatch.setenv("BORDERWATCH_DB_URL", _session_db)
+    monkeypatch.setenv("BORDERWATCH_INCIDENTS", str(sample_csv))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -72,7 +83,16 @@ def chromium_browser():
 
 @pytest.fixture(scope="session")
 def curated() -> pd.DataFrame:
+    """The curated record (incidents.csv): for checks of its quality, never of its values."""
     return records.load_curated()
+
+
+@pytest.fixture(scope="session")
+def sample(sample_csv) -> pd.DataFrame:
+    """The SYNTHETIC sample, typed as the store types it (with its dataset)."""
+    df = records.read_csv(sample_csv)
+    return df.assign(dataset="synthetic", dataset_key="synthetic",
+                     dataset_label="SYNTHETIC (test data)")
 
 
 def synthetic_row(i: int, **values: object) -> dict[str, object]:
@@ -83,7 +103,8 @@ def synthetic_row(i: int, **values: object) -> dict[str, object]:
         "actor1": "Synthetic Actor A", "actor2": "Synthetic Actor B",
         "country": "Afghanistan", "admin1": "Badakhshan", "admin2": "", "location": "Fayzabad",
         "latitude": 37.12, "longitude": 70.58, "geo_precision": 1, "fatalities": 0,
-        "source": "SYNTHETIC test data", "notes": "synthetic test incident",
+        "source": "SYNTHETIC test data", "source_url": "", "source_date": "",
+        "notes": "synthetic test incident",
     }
     row.update(values)
     return row
@@ -95,11 +116,12 @@ def write_csv(path: Path, rows: list[dict[str, object]]) -> Path:
 
 
 @pytest.fixture
-def hostile_csv(tmp_path: Path) -> Path:
-    """The curated incidents plus one synthetic incident whose text fields carry a payload."""
+def hostile_csv(tmp_path: Path, sample_csv: Path) -> Path:
+    """The SYNTHETIC sample plus one synthetic incident whose text fields carry a payload."""
     path = tmp_path / "incidents.csv"
-    shutil.copy(records.INCIDENTS_CSV, path)
-    extra = pd.DataFrame([synthetic_row(1, notes=XSS, location=XSS, actor1=XSS,
-                                        source=XSS, fatalities=2)], columns=list(COLUMN_NAMES))
+    shutil.copy(sample_csv, path)
+    extra = pd.DataFrame([synthetic_row(99, notes=XSS, location=XSS, actor1=XSS,
+                                        source=XSS, source_url=XSS_URL, fatalities=2)],
+                         columns=list(COLUMN_NAMES))
     extra.to_csv(path, mode="a", header=False, index=False)
     return path

@@ -37,20 +37,26 @@ def folium_args(at: AppTest) -> dict:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_runs_and_shows_the_count(page, curated):
+def test_every_page_runs_and_shows_the_count(page, sample):
     at = app(page)
     assert not at.exception
-    assert shown(at) == len(curated)
-    assert f"**{len(curated)}** of {len(curated)} incidents" in at.caption[0].value
+    assert shown(at) == len(sample)
+    caption = at.caption[0].value
+    assert f"**{len(sample)}** of {len(sample)} incidents" in caption
+    # Where the data come from, and how complete the tolls are, on every page.
+    assert "data: SYNTHETIC \\(test data\\)" in caption
+    assert "tolls unknown for 3 of 16 incidents" in caption
+    assert "SYNTHETIC DATA" in at.main.warning[0].value
 
 
-def test_map_page_embeds_the_incidents_with_local_assets(curated):
+def test_map_page_embeds_the_incidents_with_local_assets(sample):
     at = app()
     args = folium_args(at)
     assert all(link.startswith("/app/static/vendor/") for link in args["js_links"])
     assert all(link.startswith("/app/static/vendor/") for link in args["css_links"])
     assert args["script"].count("bw-incident") >= 1
-    assert "Darvoz district, Afghan border" in args["script"]
+    assert "Synthetic place 7 near Darvoz" in args["script"]
+    assert "https://example.org/synthetic/7" in args["script"]
     assert args["returned_objects"] == []  # no rerun on pan or zoom
 
 
@@ -64,13 +70,15 @@ def test_url_filters_are_applied_on_every_page():
 def test_changing_a_filter_updates_count_and_url():
     at = app()
     at.multiselect(key="w_event_types").set_value(["Battles"]).run()
-    assert shown(at) == 3
+    assert shown(at) == 4
     assert qp(at, "type") == ["Battles"]
     at.text_input(key="w_text").input("Darvoz").run()
     assert shown(at) == 1
     assert qp(at, "q") == ["Darvoz"]
     at.number_input(key="w_min_fatalities").set_value(5).run()
-    assert shown(at) == 0
+    assert shown(at) == 0  # its toll is unknown, which is not "at least 5"
+    at.checkbox(key="w_include_unknown").check().run()
+    assert shown(at) == 1 and qp(at, "unknown") == ["1"]
     at.button[0].click().run()  # reset
     assert shown(at) > 1 and "type" not in at.query_params
 
@@ -78,7 +86,7 @@ def test_changing_a_filter_updates_count_and_url():
 def test_filters_survive_a_page_change_and_links_carry_them():
     at = app(type="Battles")
     at.switch_page("pages/trends.py").run()
-    assert shown(at) == 3
+    assert shown(at) == 4
     assert qp(at, "type") == ["Battles"]
     links = [pl for pl in at.get("page_link")]
     assert links and all("type=Battles" in pl.proto.query_string for pl in links)
@@ -92,12 +100,13 @@ def test_display_choices_live_in_the_url():
     assert "L.markerClusterGroup" in folium_args(at)["script"]
 
 
-def test_malformed_url_falls_back_with_a_visible_notice(curated):
+def test_malformed_url_falls_back_with_a_visible_notice(sample):
     at = app(**{"from": "2023-02-31", "actor": "Nobody", "minfat": "x", "mode": "3d"})
     assert not at.exception
-    assert len(at.main.warning) == 4
-    assert "Nobody" in " ".join(w.value for w in at.main.warning)
-    assert shown(at) == len(curated)
+    notices = [w.value for w in at.main.warning if "SYNTHETIC DATA" not in w.value]
+    assert len(notices) == 4
+    assert "Nobody" in " ".join(notices)
+    assert shown(at) == len(sample)
 
 
 def test_a_stale_link_date_range_outside_the_data_shows_no_incidents_not_an_error():
@@ -126,7 +135,7 @@ def test_upload_page_validates_then_imports_then_undoes(tmp_path, monkeypatch):
     from tests.conftest import synthetic_row, write_csv
 
     monkeypatch.setenv("BORDERWATCH_DB_URL", f"sqlite:///{tmp_path / 'upload.sqlite'}")
-    path = write_csv(tmp_path / "new.csv", [synthetic_row(1), synthetic_row(2, latitude="x")])
+    path = write_csv(tmp_path / "new.csv", [synthetic_row(101), synthetic_row(102, latitude="x")])
     at = app("pages/upload.py")
     assert not at.exception
     assert "200 MB" in at.markdown[0].value
@@ -144,14 +153,22 @@ def test_upload_page_validates_then_imports_then_undoes(tmp_path, monkeypatch):
     assert shown(at) == before
 
 
-def test_brief_page_shows_figures_and_summary():
+def test_brief_page_shows_figures_summary_and_sources():
     at = app("pages/brief.py", **{"from": "2023-09-01", "to": "2023-09-30"})
     assert not at.exception
-    values = {m.label: m.value for m in at.metric}
-    assert values["Incidents"] == "3" and values["Reported fatalities"] == "3"
-    texts = [md.value.replace("\\", "") for md in at.markdown]
-    assert ("#### From 1 September to 30 September 2023, 3 incidents in Badakhshan, Dushanbe "
-            "and Gorno-Badakhshan killed 3 people") in " ".join(texts)
+    metrics = {m.label: m for m in at.metric}
+    assert metrics["Incidents"].value == "3"
+    assert metrics["Reported fatalities"].value == "0 known"  # one toll unknown: not 0
+    assert metrics["Reported fatalities"].delta == "tolls unknown for 1 of 3 incidents"
+    texts = " ".join(md.value.replace("\\", "") for md in at.markdown)
+    assert ("SYNTHETIC DATA: 3 of these 3 incidents are synthetic test data, not real events. "
+            "From 1 September to 30 September 2023, 3 incidents in Badakhshan, Dushanbe and "
+            "Gorno-Badakhshan caused no deaths where the toll is known; tolls unknown for 1 of "
+            "3 incidents") in texts
+    # Numbered references, newest incident first, each a link to its report.
+    assert "1. [SYNTHETIC test data (example wire 2), 2023-09-15]" \
+           "(https://example.org/synthetic/8)" in texts
+    assert "3. [" in texts and "4. [" not in texts
     labels = [b.label for b in at.get("download_button")]
     assert {"CSV", "GeoJSON", "Map (HTML, works offline)", "PNG",
             "One-page PDF brief"} <= set(labels)
@@ -162,6 +179,7 @@ def test_presentation_mode_hides_controls_and_states_the_filters():
     assert not at.exception
     assert len(at.sidebar.children) == 0 or not at.sidebar.get("multiselect")
     assert "country: Tajikistan" in at.info[0].value
+    assert "SYNTHETIC DATA" in at.warning[0].value
     at.button[0].click().run()  # exit presentation mode
     assert "present" not in at.query_params
     assert at.sidebar.get("multiselect")

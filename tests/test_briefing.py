@@ -40,16 +40,36 @@ def test_previous_period_has_the_same_length():
 
 def test_headline_counts_this_and_the_previous_period(fixture_df):
     h = briefing.headline(fixture_df, JUNE_SEPT)
-    assert (h.incidents, h.fatalities) == (3, 8)
-    assert (h.previous_incidents, h.previous_fatalities) == (2, 17)
-    assert briefing.change(h.incidents, h.previous_incidents) == "+1 (+50%) vs previous period"
-    assert briefing.change(3, 0) == "+3 vs previous period (none then)"
+    assert (h.now.incidents, h.now.fatalities, h.now.unknown) == (3, 8, 1)
+    assert h.now.fatalities_text() == "at least 8"
+    assert h.now.unknown_text() == "tolls unknown for 1 of 3 incidents"
+    assert (h.before.incidents, h.before.fatalities, h.before.unknown) == (2, 17, 0)
+    assert briefing.change(h.now.incidents, h.before.incidents) == "+1 (+50%) vs previous period"
+    assert briefing.change(3, 0, 122) == "+3 vs previous 122 days (0 then)"
+
+
+def test_no_comparison_before_the_data_begin(fixture_df):
+    """The whole span of the data has no previous period in the data: say so, no arrow."""
+    h = briefing.headline(fixture_df, flt.Filters())
+    assert h.before is None
+    assert h.no_comparison == "no data before 29 Jan 2023"
+    # A period that starts one day after the data do: its previous period is not covered.
+    f = flt.Filters(start=dt.date(2023, 1, 30), end=dt.date(2023, 2, 28))
+    assert briefing.headline(fixture_df, f).before is None
 
 
 def test_summary_sentence(fixture_df):
     assert briefing.summary(fixture_df, JUNE_SEPT) == (
         "From 1 June to 30 September 2023, 3 incidents in Badakhshan and Gorno-Badakhshan "
-        "killed 8 people; 3 involved Synthetic JA; 2 were within 10 km of an Afghan border.")
+        "killed at least 8 people; tolls unknown for 1 of 3 incidents; 3 involved Synthetic "
+        "JA; 2 were within 10 km of an Afghan border.")
+
+
+def test_summary_with_every_toll_unknown_says_so(fixture_df):
+    f = flt.Filters(start=dt.date(2023, 9, 30), end=dt.date(2023, 9, 30))
+    assert briefing.summary(fixture_df, f) == (
+        "On 30 September 2023, 1 incident in Badakhshan with no reported toll; "
+        "1 was within 10 km of an Afghan border.")
 
 
 def test_summary_follows_the_other_filters(fixture_df):
@@ -65,14 +85,11 @@ def test_summary_follows_the_other_filters(fixture_df):
 def test_unbounded_view_uses_the_span_of_the_data(fixture_df):
     h = briefing.headline(fixture_df, flt.Filters())
     assert h.period == briefing.Period(dt.date(2023, 1, 29), dt.date(2023, 9, 30))
-    assert h.incidents == 6 and h.fatalities == 125
-    assert h.previous_incidents == 0
+    assert (h.now.incidents, h.now.fatalities) == (6, 125)
     assert briefing.summary(fixture_df, flt.Filters(min_fatalities=50)).startswith(
         "From 29 January to 30 September 2023, 1 incident in Badakhshan killed 100 people")
 
 
-def test_curated_brief_example(curated):
-    f = flt.Filters(start=dt.date(2023, 9, 1), end=dt.date(2023, 9, 30))
-    text = briefing.summary(curated, f)
-    assert text.startswith("From 1 September to 30 September 2023, 3 incidents in "
-                           "Badakhshan, Dushanbe and Gorno-Badakhshan killed 3 people")
+def test_a_view_with_synthetic_rows_says_so(sample):
+    text = briefing.summary(sample, flt.Filters(countries=("Tajikistan",)))
+    assert text.startswith("SYNTHETIC DATA: 2 of these 2 incidents are synthetic test data")

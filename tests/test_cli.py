@@ -22,12 +22,14 @@ def _own_store(tmp_path, monkeypatch):
 
 @pytest.fixture
 def good(tmp_path):
-    return write_csv(tmp_path / "good.csv", [synthetic_row(1), synthetic_row(2)])
+    return write_csv(tmp_path / "good.csv", [synthetic_row(201, notes="cli export row"),
+                                             synthetic_row(202, notes="cli export row")])
 
 
 @pytest.fixture
 def bad(tmp_path):
-    return write_csv(tmp_path / "bad.csv", [synthetic_row(1), synthetic_row(2, latitude="x")])
+    return write_csv(tmp_path / "bad.csv", [synthetic_row(201),
+                                            synthetic_row(202, latitude="x")])
 
 
 def test_validate_exit_codes_and_json(capsys, good, bad, tmp_path):
@@ -57,9 +59,10 @@ def test_import_batches_undo_and_export(capsys, good, tmp_path):
     assert code == 0 and "nothing changed" in out and "2 unchanged" in out
     assert "good.csv" in run(capsys, "batches")[1]
     target = tmp_path / "out.csv"
-    run(capsys, "export", "--q", "synthetic test", "-o", str(target))
+    run(capsys, "export", "--q", "cli export row", "-o", str(target))
     exported = pd.read_csv(target)
-    assert set(exported.event_id) == {"SYN-00001", "SYN-00002"}
+    assert set(exported.event_id) == {"SYN-00201", "SYN-00202"}
+    assert set(exported.dataset) == {"SYNTHETIC (test data)"}  # traceable to its import
     gj = tmp_path / "out.geojson"
     run(capsys, "export", "--format", "geojson", "--country", "Tajikistan", "-o", str(gj))
     data = json.loads(gj.read_text())

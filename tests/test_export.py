@@ -40,17 +40,41 @@ def test_file_names_carry_filters_and_date():
         "borderwatch_mentioning-etc_")
 
 
-def test_geojson_export_is_valid_and_complete(curated):
+def test_geojson_export_is_valid_and_complete(sample):
     import json
 
-    data = json.loads(export.geojson_bytes(curated))
-    assert data["type"] == "FeatureCollection" and len(data["features"]) == len(curated)
+    data = json.loads(export.geojson_bytes(sample))
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == len(sample)
     by_id = {f["properties"]["event_id"]: f for f in data["features"]}
-    darvoz = by_id["BW-0008"]
-    assert darvoz["geometry"] == {"type": "Point", "coordinates": [70.78, 38.46]}
-    assert darvoz["properties"]["fatalities"] == 3
-    assert darvoz["properties"]["event_date"] == "2023-09-04"
-    assert by_id["BW-0011"]["properties"]["fatalities"] is None
+    kabul = by_id["SYN-00001"]
+    assert kabul["geometry"] == {"type": "Point", "coordinates": [69.17, 34.53]}
+    assert kabul["properties"]["fatalities"] == 183
+    assert kabul["properties"]["event_date"] == "2021-08-26"
+    assert kabul["properties"]["source_url"] == "https://example.org/synthetic/1"
+    assert kabul["properties"]["source_date"] == "2021-08-26"
+    assert kabul["properties"]["dataset"] == "SYNTHETIC (test data)"
+    assert by_id["SYN-00007"]["properties"]["fatalities"] is None  # unknown, not 0
+
+
+def test_blank_tolls_import_and_export_blank(tmp_path):
+    from borderwatch.data import ingest
+
+    rows = [synthetic_row(1, fatalities=""), synthetic_row(2, fatalities=0),
+            synthetic_row(3, fatalities=4)]
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'b.sqlite'}")
+    ingest.commit(ingest.validate(write_csv(tmp_path / "b.csv", rows).read_bytes(), "b.csv",
+                                  engine), engine)
+    df = table.read_incidents(engine).sort_values("event_id")
+    assert df["fatalities"].isna().tolist() == [True, False, False]  # NULL in the store
+    out = pd.read_csv(io.BytesIO(export.csv_bytes(df)), dtype=str, keep_default_na=False)
+    assert out["fatalities"].tolist() == ["", "0", "4"]
+
+
+def test_synthetic_views_say_so_in_file_names(sample):
+    assert export.has_synthetic(sample)
+    name = export.file_name(flt.Filters(), "pdf", today=dt.date(2026, 11, 28),
+                            synthetic=True)
+    assert name == "SYNTHETIC_borderwatch_all-incidents_2026-11-28.pdf"
 
 
 FORMULAS = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\t=x"]
@@ -61,7 +85,10 @@ def test_every_text_column_is_neutralised_as_the_dashboard_reads_it(tmp_path):
     from borderwatch.data import ingest
     from borderwatch.data.schema import COLUMNS
 
-    text = [c.name for c in COLUMNS if c.kind == "str" and c.name not in ("country",)]
+    # Every text column but the country (checked against the boundaries) and the link
+    # (which must be http(s), so it cannot start with a formula character).
+    text = [c.name for c in COLUMNS if c.kind == "str"
+            and c.name not in ("country", "source_url")]
     rows = [synthetic_row(i, **{c: f"{f}{c}{i}" for c in text}) for i, f in enumerate(FORMULAS)]
     engine = db.make_engine(f"sqlite:///{tmp_path / 's.sqlite'}")
     report = ingest.validate(write_csv(tmp_path / "f.csv", rows).read_bytes(), "f.csv", engine)

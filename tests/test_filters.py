@@ -9,49 +9,75 @@ from borderwatch.present import view
 
 
 @pytest.fixture
-def vocab(curated):
-    return flt.Vocabulary.of(curated)
+def vocab(sample):
+    return flt.Vocabulary.of(sample)
 
 
-def test_no_filter_keeps_everything(curated):
-    assert len(flt.apply(curated, flt.Filters())) == len(curated)
+def ids(df) -> set[str]:
+    return set(df.event_id)
 
 
-def test_each_filter_narrows_as_a_user_expects(curated):
+def test_no_filter_keeps_everything(sample):
+    assert len(flt.apply(sample, flt.Filters())) == len(sample) == 16
+
+
+def test_each_filter_narrows_as_a_user_expects(sample):
     f = flt.Filters(start=dt.date(2023, 9, 1), end=dt.date(2023, 9, 30))
-    assert set(flt.apply(curated, f).event_id) == {"BW-0008", "BW-0009", "BW-0010"}
+    assert ids(flt.apply(sample, f)) == {"SYN-00007", "SYN-00008", "SYN-00009"}
     # the end date is inclusive
-    f = flt.Filters(start=dt.date(2023, 9, 4), end=dt.date(2023, 9, 4))
-    assert list(flt.apply(curated, f).event_id) == ["BW-0008"]
+    f = flt.Filters(start=dt.date(2023, 9, 5), end=dt.date(2023, 9, 5))
+    assert list(flt.apply(sample, f).event_id) == ["SYN-00007"]
     # actor matches either side
-    f = flt.Filters(actors=("Jamaat Ansarullah",))
-    assert set(flt.apply(curated, f).event_id) == {"BW-0008", "BW-0009"}
+    f = flt.Filters(actors=("Synthetic Militants",))
+    assert ids(flt.apply(sample, f)) == {"SYN-00007", "SYN-00008"}
     f = flt.Filters(event_types=("Battles",))
-    assert (flt.apply(curated, f).event_type == "Battles").all()
+    assert ids(flt.apply(sample, f)) == {"SYN-00004", "SYN-00005", "SYN-00007", "SYN-00014"}
     f = flt.Filters(sub_event_types=("Air/drone strike",), provinces=("Paktika",))
-    assert set(flt.apply(curated, f).event_id) == {"BW-0013", "BW-0017"}
+    assert ids(flt.apply(sample, f)) == {"SYN-00012", "SYN-00016"}
     f = flt.Filters(countries=("Tajikistan",))
-    assert set(flt.apply(curated, f).country) == {"Tajikistan"}
+    assert ids(flt.apply(sample, f)) == {"SYN-00007", "SYN-00009"}
     f = flt.Filters(min_fatalities=50)
-    assert set(flt.apply(curated, f).event_id) == {"BW-0001", "BW-0003", "BW-0007"}
-    # text search: case-insensitive, in notes and place names, no regex
-    assert list(flt.apply(curated, flt.Filters(text="darvoz")).event_id) == ["BW-0008"]
-    assert flt.apply(curated, flt.Filters(text="(.*")).empty
+    assert ids(flt.apply(sample, f)) == {"SYN-00001", "SYN-00003", "SYN-00006"}
+    # text search: case-insensitive, in notes, place names and sources, no regex
+    assert list(flt.apply(sample, flt.Filters(text="darvoz")).event_id) == ["SYN-00007"]
+    assert len(flt.apply(sample, flt.Filters(text="EXAMPLE WIRE 1"))) == 6  # the source
+    assert flt.apply(sample, flt.Filters(text="(.*")).empty
 
 
-def test_filters_combine_with_and(curated):
+def test_an_unknown_toll_is_not_zero_and_can_be_included(sample):
+    battles = flt.Filters(event_types=("Battles",), min_fatalities=3)
+    assert ids(flt.apply(sample, battles)) == {"SYN-00004", "SYN-00005"}
+    both = dataclasses.replace(battles, include_unknown=True)
+    assert ids(flt.apply(sample, both)) == {"SYN-00004", "SYN-00005", "SYN-00007",
+                                            "SYN-00014"}
+    assert flt.describe(both) == "event type: Battles; at least 3 fatalities (or toll unknown)"
+    # With no minimum, unknown tolls are simply shown.
+    assert len(flt.apply(sample, flt.Filters(event_types=("Battles",)))) == 4
+
+
+def test_dataset_filter(sample):
+    tagged = sample.assign(dataset_key=["curated"] * 10 + ["batch-7"] * 6,
+                           dataset_label=["Curated"] * 10 + ["Upload 7"] * 6)
+    vocab = flt.Vocabulary.of(tagged)
+    assert vocab.datasets == {"curated", "batch-7"}
+    assert vocab.dataset_label("batch-7") == "Upload 7"
+    assert len(flt.apply(tagged, flt.Filters(datasets=("batch-7",)))) == 6
+
+
+def test_filters_combine_with_and(sample):
     f = flt.Filters(countries=("Afghanistan",), min_fatalities=1)
-    out = flt.apply(curated, f)
+    out = flt.apply(sample, f)
     assert (out.country == "Afghanistan").all() and (out.fatalities >= 1).all()
-    assert len(out) < len(flt.apply(curated, flt.Filters(countries=("Afghanistan",))))
+    assert len(out) < len(flt.apply(sample, flt.Filters(countries=("Afghanistan",))))
 
 
 def test_url_round_trip_reproduces_the_view(vocab):
     f = flt.Filters(start=dt.date(2023, 1, 1), end=dt.date(2024, 6, 30),
-                    actors=("Jamaat Ansarullah", "Military Forces of Pakistan"),
+                    actors=("Synthetic Militants", "Synthetic Army P"),
                     event_types=("Battles",), sub_event_types=("Armed clash",),
                     countries=("Tajikistan",), provinces=("Gorno-Badakhshan",),
-                    min_fatalities=2, text="border")
+                    datasets=("synthetic",), min_fatalities=2, include_unknown=True,
+                    text="border")
     f = dataclasses.replace(f, max_border_km=12.5)
     d = view.Display(mode="clusters", basemap="osm", period="week")
     params = view.to_params(f, d)
@@ -84,8 +110,8 @@ def test_malformed_or_stale_urls_fall_back_with_a_notice(vocab, params, fragment
 
 
 def test_stale_values_are_dropped_but_good_ones_kept(vocab):
-    f, _, notices = view.from_params({"actor": ["Jamaat Ansarullah", "Gone Group"]}, vocab)
-    assert f.actors == ("Jamaat Ansarullah",)
+    f, _, notices = view.from_params({"actor": ["Synthetic Militants", "Gone Group"]}, vocab)
+    assert f.actors == ("Synthetic Militants",)
     assert len(notices) == 1
 
 
@@ -94,26 +120,26 @@ def test_describe_says_the_filters_in_words():
                     countries=("Tajikistan", "Afghanistan"), min_fatalities=1)
     text = flt.describe(f)
     assert text == ("from 2023-06-01 to 2023-09-30; countries: Tajikistan, Afghanistan; "
-                    "at least 1 fatality")
+                    "at least 1 fatality (toll known)")
     assert flt.describe(flt.Filters(provinces=("Khost",))) == "province: Khost"
     assert flt.describe(flt.Filters()) == "all incidents"
 
 
-def test_distance_to_the_afghan_border_filter(curated):
-    from borderwatch.present import view
-
-    df = curated.join(boundaries.locate(curated.latitude, curated.longitude))
-    near = flt.apply(df, flt.Filters(max_border_km=10))
-    assert set(near.event_id) == {"BW-0004", "BW-0008", "BW-0013", "BW-0014", "BW-0017"}
+def test_distance_to_the_afghan_border_filter(sample):
+    df = sample.join(boundaries.locate(sample.latitude, sample.longitude))
+    near = set(flt.apply(df, flt.Filters(max_border_km=10)).event_id)
+    # Darvoz on the Panj and the Iran-Nimruz border point are on the border; Dushanbe and
+    # Kerman are far from it.
+    assert {"SYN-00004", "SYN-00007"} <= near and not {"SYN-00009", "SYN-00010"} & near
     assert flt.describe(flt.Filters(max_border_km=10)) == "within 10 km of an Afghan border"
     _, _, notices = view.from_params({"border": ["near"]}, flt.Vocabulary.of(df))
     assert "Border distance 'near'" in notices[0]
 
 
-def test_newest_keeps_the_most_recent_incidents(curated):
-    top = flt.newest(curated, 3)
-    assert list(top["event_date"]) == sorted(curated["event_date"], reverse=True)[:3]
-    assert len(flt.newest(curated, 100)) == len(curated)
+def test_newest_keeps_the_most_recent_incidents(sample):
+    top = flt.newest(sample, 3)
+    assert list(top["event_date"]) == sorted(sample["event_date"], reverse=True)[:3]
+    assert len(flt.newest(sample, 100)) == len(sample)
 
 
 GARBAGE = ["", " ", "x" * 5_000, "\x00", "<img src=x onerror=alert(1)>", "2023-13-45",

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -53,10 +54,18 @@ def test_afghan_borders_are_marked_with_plausible_lengths():
     assert pairs == {("Afghanistan", c) for c in
                      ("Iran", "Pakistan", "Tajikistan", "Turkmenistan", "Uzbekistan")}
     km = dict(zip(afghan.country_b, afghan.length_km, strict=True))
-    # Published lengths: Tajik 1,357 km, Pakistani 2,640 km; Natural Earth 10m is coarser.
-    assert 1_100 < km["Tajikistan"] < 1_400
-    assert 2_100 < km["Pakistan"] < 2_700
+    # Published lengths: Tajik about 1,350 km, Pakistani about 2,640 km (generalised lines).
+    assert 1_300 < km["Tajikistan"] < 1_450
+    assert 2_300 < km["Pakistan"] < 2_700
     assert (borders[borders.afghan == 0].country_a != "Afghanistan").all()
+    assert afghan["source"].str.startswith("OpenStreetMap").all()
+
+
+def test_the_border_runs_along_the_panj_at_darvoz():
+    """Qal'ai Khumb (GeoNames 38.4537 N, 70.7890 E) stands on the Panj, which is the
+    border: the OpenStreetMap-derived line passes within a few hundred metres."""
+    near = boundaries.locate(pd.Series([38.45373]), pd.Series([70.78902]))
+    assert near["border_km"].iloc[0] < 0.5
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -84,10 +93,13 @@ def test_display_layers_are_light_and_keep_every_feature():
 
 @pytest.mark.slow
 def test_committed_geodata_matches_the_build(tmp_path: Path):
-    source = boundaries.cached_source_path()
-    need(source.exists(), f"the Natural Earth source is not cached at {source} "
-                          "(run `borderwatch fetch-geodata-source`, or `make test`)")
-    boundaries.build_geodata(source, tmp_path)
+    from borderwatch.geo import borders
+
+    source, osm = boundaries.cached_source_path(), borders.cached_osm_path()
+    for path in (source, osm):
+        need(path.exists(), f"a boundary source is not cached at {path} "
+                            "(run `borderwatch fetch-geodata-source`, or `make test`)")
+    boundaries.build_geodata(source, tmp_path, osm)
     for name in ("provinces", "countries", "borders"):
         built = gpd.read_file(tmp_path / f"{name}.shp")
         committed = gpd.read_file(boundaries.GEODATA_DIR / f"{name}.shp")

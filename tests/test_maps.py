@@ -1,3 +1,4 @@
+import html
 import json
 import re
 
@@ -12,7 +13,7 @@ from borderwatch.geo import grid
 from borderwatch.present import maps
 from borderwatch.present.maps import MODES as MAP_MODES
 from borderwatch.testing import synth
-from tests.conftest import XSS
+from tests.conftest import XSS, XSS_URL
 
 
 def render(m) -> str:
@@ -31,7 +32,7 @@ def incident_rows(m) -> list[list]:
 
 
 def texts(m) -> list[str]:
-    return [v for row in incident_rows(m) for v in row[4:]]
+    return [v for row in incident_rows(m) for v in row[5:]]
 
 
 @pytest.fixture
@@ -65,65 +66,80 @@ def test_radius_grows_with_fatalities_and_is_capped():
 
 @pytest.mark.parametrize("mode", ["points", "clusters", "heat", "choropleth-incidents",
                                   "choropleth-fatalities"])
-def test_every_mode_loads_only_local_assets(curated, mode):
-    html = render(maps.build_map(curated, mode))
+def test_every_mode_loads_only_local_assets(sample, mode):
+    html = render(maps.build_map(sample, mode))
     assert not re.search(r"(src|href)=\"https?://", html)
     assert "/app/static/vendor/leaflet/leaflet.js" in html
 
 
-def test_online_tiles_only_when_asked(curated):
-    assert "tile.openstreetmap.org" not in render(maps.build_map(curated, "points", "none"))
-    assert "tile.openstreetmap.org" in render(maps.build_map(curated, "points", "osm"))
+def test_online_tiles_only_when_asked(sample):
+    assert "tile.openstreetmap.org" not in render(maps.build_map(sample, "points", "none"))
+    assert "tile.openstreetmap.org" in render(maps.build_map(sample, "points", "osm"))
 
 
-def test_points_mode_draws_each_incident_in_its_type_colour(curated):
-    m = maps.build_map(curated, "points")
+def test_points_mode_draws_each_incident_in_its_type_colour(sample):
+    m = maps.build_map(sample, "points")
     rows = incident_rows(m)
-    assert len(rows) == len(curated)
-    by_id = dict(zip(curated.event_id, curated.event_type, strict=False))
+    assert len(rows) == len(sample)
+    by_id = dict(zip(sample.event_id, sample.event_type, strict=False))
     for row in rows:
         assert row[2] == EVENT_COLOURS[by_id[row[-1]]]
-    darvoz = [r for r in rows if "Darvoz district" in r[6]]
+    darvoz = [r for r in rows if "near Darvoz" in r[7]]
     assert darvoz[0][:2] == [38.46, 70.78]
-    assert "bwPopup(r, 4)" in render(m) and "window.bwPopup" in render(m)
+    assert darvoz[0][4] == 0  # its toll is unknown: drawn with a dashed outline
+    assert "bwPopup(r, 5)" in render(m) and "window.bwPopup" in render(m)
 
 
 def test_tooltips_and_popups_escape_file_contents(hostile):
     for mode in ("points", "clusters"):
         m = maps.build_map(hostile, mode)
-        assert XSS not in render(m)
+        assert XSS not in render(m) and XSS_URL not in render(m)
         found = texts(m)
-        assert not any("<img" in t for t in found)
-        expected = 2 if mode == "points" else 1  # actor and notes; the tooltip has neither
+        assert not any("<img" in t or "<svg" in t for t in found)
+        # points: place, source, actor, notes; clusters: place and source
+        expected = 4 if mode == "points" else 2
         assert sum("&lt;img src=x onerror=alert(1)&gt;" in t for t in found) >= expected
+        # The link is kept (it is http) but escaped, so it cannot leave its attribute.
+        assert html.escape(XSS_URL, quote=True) in found
 
 
-def test_popup_shows_the_full_record(curated):
-    row = next(curated[curated.event_id == "BW-0008"].itertuples(index=False))
+def test_only_http_links_reach_a_popup():
+    assert maps.safe_url("https://example.org/a?b=1&c=2") == "https://example.org/a?b=1&amp;c=2"
+    for bad in ("javascript:alert(1)", "data:text/html,x", "ftp://x", "//evil", None,
+                "https://x.org/a b"):
+        assert maps.safe_url(bad) == ""
+
+
+def test_popup_shows_the_full_record_with_its_source(sample):
+    row = next(sample[sample.event_id == "SYN-00001"].itertuples(index=False))
     popup = " | ".join(maps.incident_fields(row))
-    for text in ("04 September 2023", "Battles", "Armed clash", "Jamaat Ansarullah",
-                 "Gorno-Badakhshan", "Tajikistan", "| 3 |", "BW-0008", "district"):
+    for text in ("26 August 2021", "Suicide bomb", "Synthetic Group K", "Kabul",
+                 "Afghanistan", "| 183 |", "SYN-00001", "example wire 1",
+                 "https://example.org/synthetic/1", "26 Aug 2021", "SYNTHETIC (test data)"):
         assert text in popup
-    blank = next(curated[curated.event_id == "BW-0011"].itertuples(index=False))
-    assert "not reported" in maps.incident_fields(blank)
-    assert len(maps.incident_fields(row, full=False)) == 4
+    blank = next(sample[sample.event_id == "SYN-00007"].itertuples(index=False))
+    assert "unknown" in maps.incident_fields(blank)
+    assert len(maps.incident_fields(row, "tip")) == 5
+    assert len(maps.incident_fields(row, "brief")) == 8
 
 
-def test_long_texts_are_cut_in_the_popup_only(curated):
-    row = next(curated.assign(notes="word " * 500).itertuples(index=False))
-    notes = maps.incident_fields(row)[9]
+def test_long_texts_are_cut_in_the_popup_only(sample):
+    row = next(sample.assign(notes="word " * 500).itertuples(index=False))
+    notes = maps.incident_fields(row)[12]
     assert len(notes) == maps.CLIP["notes"] and notes.endswith("…")
 
 
-def test_province_totals_and_choropleth(curated):
-    totals = aggregate.province_totals(curated).set_index("name")
+def test_province_totals_and_choropleth(sample):
+    totals = aggregate.province_totals(sample).set_index("name")
     assert totals.loc["Khyber Pakhtunkhwa", "incidents"] == 4
     assert totals.loc["Khyber Pakhtunkhwa", "fatalities"] == 84 + 54 + 7 + 6
-    m = maps.build_map(curated, "choropleth-fatalities")
+    assert totals.loc["Kerman", ["fatalities", "unknown"]].tolist() == [0, 1]
+    m = maps.build_map(sample, "choropleth-fatalities")
     assert "Fatalities per province" in element(m, "Legend").html
     boundaries = element(m, "Boundaries")
     assert "<b>Khyber Pakhtunkhwa</b>, Pakistan<br>Incidents: 4<br>Fatalities: 151" \
         in boundaries.tips
+    assert "<b>Kerman</b>, Iran<br>Incidents: 1<br>Fatalities: unknown" in boundaries.tips
     fills = {t.split("<")[1]: f for t, f in zip(boundaries.tips, boundaries.fills, strict=True)}
     assert fills["b>Kabul"] == maps.CHOROPLETH_COLOURS[-1]  # 189, the most
     assert fills["b>Zabul"] == maps.CHOROPLETH_COLOURS[0]
@@ -136,8 +152,8 @@ def test_choropleth_bins_rise_strictly():
     assert edges == sorted(set(edges)) and edges[0] >= 1 and edges[-1] == 300
 
 
-def test_afghan_borders_are_drawn_and_labelled(curated):
-    html = render(maps.build_map(curated))
+def test_afghan_borders_are_drawn_and_labelled(sample):
+    html = render(maps.build_map(sample))
     assert "Afghanistan\\u2013Tajikistan border" in html or "Afghanistan–Tajikistan border" in html
 
 
@@ -148,17 +164,17 @@ def test_empty_view_still_draws_the_boundaries():
     assert not re.search(r"bwFit\(map_", html)  # no incidents: nothing to fit
 
 
-def test_map_payload_stays_small_for_the_curated_data(curated):
-    assert len(render(maps.build_map(curated)).encode()) < 700_000
+def test_map_payload_stays_small_for_the_curated_data(sample):
+    assert len(render(maps.build_map(sample)).encode()) < 700_000
 
 
-def test_cluster_and_heat_data_are_single_arrays(curated):
-    html = render(maps.build_map(curated, "clusters"))
+def test_cluster_and_heat_data_are_single_arrays(sample):
+    html = render(maps.build_map(sample, "clusters"))
     assert "L.markerClusterGroup" in html and "leaflet.markercluster.js" in html
-    html = render(maps.build_map(curated, "heat"))
+    html = render(maps.build_map(sample, "heat"))
     assert "L.heatLayer" in html and "leaflet_heat.min.js" in html
     data = json.loads(re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", html, re.S).group(1))
-    assert 0 < len(data) <= len(curated)  # one weighted point per occupied cell
+    assert 0 < len(data) <= len(sample)  # one weighted point per occupied cell
     assert max(w for _lat, _lon, w in data) == 1.0
     # Drawn above the provinces' fill, in a pane of its own.
     assert '.createPane("bwHeat")' in html and '"pane": "bwHeat"' in html
@@ -206,16 +222,16 @@ def test_grid_cells_are_the_finest_that_fit():
 def test_playback_of_many_incidents_plays_cells(many):
     rows, labels = maps.playback_frames(many, "month")
     assert len(rows) <= maps.PLAYBACK_CELLS and len(labels) > 100
-    assert all(isinstance(r[5], str) and r[5].startswith("<b>") for r in rows)
+    assert all(isinstance(r[6], str) and r[6].startswith("<b>") for r in rows)
     few, _ = maps.playback_frames(many.head(50), "month")
-    assert len(few) == 50 and len(few[0]) == 9  # one row per incident with its fields
+    assert len(few) == 50 and len(few[0]) == 14  # one row per incident with its fields
 
 
-def test_hostile_long_texts_never_break_the_budget(curated):
+def test_hostile_long_texts_never_break_the_budget(sample):
     """Incidents whose every text is long and full of markup fall back to lighter modes
     rather than exceed the payload."""
     bulky = "<b>&amp;</b>" * 400
-    df = pd.concat([curated] * 59, ignore_index=True).head(1_000).assign(
+    df = pd.concat([sample] * 63, ignore_index=True).head(1_000).assign(
         notes=bulky, source=bulky, actor1=bulky, actor2=bulky, location=bulky,
         event_id=[f"X{i}" for i in range(1_000)])
     m = maps.build_map(df, "points")
@@ -224,15 +240,15 @@ def test_hostile_long_texts_never_break_the_budget(curated):
     assert len(render(m).encode()) <= maps.MAX_PAYLOAD
 
 
-def test_legend_lists_the_six_types_and_folds_unknown_ones_into_one_line(curated):
-    odd = curated.head(12).assign(event_type=[f"Odd type {i}" for i in range(12)])
-    legend = maps.legend_html(pd.concat([curated, odd]), "points", None)
-    assert legend.count("bw-swatch") == curated["event_type"].nunique() + 1
+def test_legend_lists_the_six_types_and_folds_unknown_ones_into_one_line(sample):
+    odd = sample.head(12).assign(event_type=[f"Odd type {i}" for i in range(12)])
+    legend = maps.legend_html(pd.concat([sample, odd]), "points", None)
+    assert legend.count("bw-swatch") == sample["event_type"].nunique() + 1
     assert "12 other types" in legend
     one = maps.legend_html(odd.head(1).assign(event_type=XSS), "points", None)
     assert "&lt;img" in one and "<img" not in one
 
 
-def test_the_map_itself_has_a_max_zoom(curated):
+def test_the_map_itself_has_a_max_zoom(sample):
     """markercluster throws 'Map has no maxZoom specified' (and no map shows) without it."""
-    assert '"maxZoom": 18' in render(maps.build_map(curated, "clusters"))
+    assert '"maxZoom": 18' in render(maps.build_map(sample, "clusters"))

@@ -16,8 +16,10 @@ import pytest
 import sqlalchemy as sa
 
 from borderwatch.data import db, ingest, records, store, table
+from borderwatch.data.schema import COLUMN_NAMES
 from borderwatch.testing import snapshots, synth
 from tests.conftest import need, synthetic_row
+from tests.sample import sample_rows
 from tests.test_readers import acled_row, csv_bytes, ucdp_row
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -60,16 +62,28 @@ def load(engine, data: bytes, name: str = "file.csv", **kw) -> store.ImportResul
     return ingest.commit(ingest.validate(data, name, engine, **kw), engine)
 
 
-def test_seed_loads_the_curated_file_once(engine, curated):
+def test_seed_loads_the_seed_file_once(engine, sample):
     first = ingest.seed(engine)
-    assert first and first.inserted == len(curated)
+    assert first and first.inserted == len(sample)
     assert ingest.seed(engine) is None
-    assert store.counts(engine) == len(curated)
+    assert store.counts(engine) == len(sample)
     back = table.read_incidents(engine).sort_values("event_id").reset_index(drop=True)
     back = back.apply(lambda s: s.astype("string")
                       if isinstance(s.dtype, pd.CategoricalDtype) else s)
-    expected = curated.sort_values("event_id").reset_index(drop=True)
+    expected = sample.sort_values("event_id").reset_index(drop=True)[list(COLUMN_NAMES)]
     pd.testing.assert_frame_equal(back[expected.columns], expected, check_dtype=False)
+    # Labelled SYNTHETIC in their source, so synthetic whatever batch brought them.
+    assert set(back["dataset"]) == {"synthetic"}
+
+
+def test_the_curated_file_imports_whole_and_is_labelled_curated(engine, curated, monkeypatch):
+    monkeypatch.setenv("BORDERWATCH_INCIDENTS", str(records.INCIDENTS_CSV))
+    first = ingest.seed(engine)
+    assert (first.inserted, first.rejected) == (len(curated), 0)
+    back = table.read_incidents(engine)
+    assert set(back["dataset"]) == {"curated"}
+    assert set(back["dataset_label"]) == {"Curated (incidents.csv)"}
+    assert back["fatalities"].isna().sum() == curated["fatalities"].isna().sum()
 
 
 def test_import_reports_counts_and_reimport_adds_nothing(engine):
@@ -179,15 +193,14 @@ def test_eight_concurrent_imports_lose_and_duplicate_nothing(engine):
 def test_validation_warnings(engine):
     ingest.seed(engine)
     rows = [
-        synthetic_row(1, latitude=70.58, longitude=37.12),  # swapped
-        synthetic_row(2, latitude=48.85, longitude=2.35),  # Paris
-        synthetic_row(3, country="Tajikistan"),  # the point is in Afghanistan
-        synthetic_row(4, admin1="Takhar"),  # the point is in Badakhshan
-        synthetic_row(5, event_type="Skirmish"),
-        synthetic_row(6), synthetic_row(6),  # duplicate in the file
-        synthetic_row(7, admin1=""),  # blank province gets filled
-        {**records.load_curated().astype(str).iloc[0].to_dict(), "event_date": "2021-08-26",
-         "fatalities": "183", "time_precision": "1", "geo_precision": "1"},
+        synthetic_row(301, latitude=70.58, longitude=37.12),  # swapped
+        synthetic_row(302, latitude=48.85, longitude=2.35),  # Paris
+        synthetic_row(303, country="Tajikistan"),  # the point is in Afghanistan
+        synthetic_row(304, admin1="Takhar"),  # the point is in Badakhshan
+        synthetic_row(305, event_type="Skirmish"),
+        synthetic_row(306), synthetic_row(306),  # duplicate in the file
+        synthetic_row(307, admin1=""),  # blank province gets filled
+        sample_rows()[0],  # in the store already (the seed), unchanged
     ]
     report = ingest.validate(native(rows), "w.csv", engine)
     kinds = {(w.row, w.kind) for w in report.warnings}
@@ -195,10 +208,10 @@ def test_validation_warnings(engine):
             (6, "event-type"), (8, "duplicate"), (10, "in-store")} <= kinds
     assert (2, "outside-region") not in kinds
     assert report.will_skip == 1
-    filled = report.valid.set_index("event_id").loc["SYN-00007", "admin1"]
+    filled = report.valid.set_index("event_id").loc["SYN-00307", "admin1"]
     assert filled == "Badakhshan"
     swapped = ingest.validate(native(rows), "w.csv", engine, apply_swaps=True)
-    row = swapped.valid.set_index("event_id").loc["SYN-00001"]
+    row = swapped.valid.set_index("event_id").loc["SYN-00301"]
     assert (row["latitude"], row["longitude"]) == (37.12, 70.58)
     assert swapped.swapped == 1
 
@@ -279,3 +292,24 @@ def test_a_lost_postgresql_read_is_reported_as_a_database_error():
     engine = sa.create_engine(PG_URL.replace(":5432/", ":1/"))
     with pytest.raises(sa.exc.OperationalError):
         table.read_incidents(engine)
+
+
+def test_a_store_from_the_previous_version_is_brought_up_to_date(tmp_path):
+    """Columns added since (source link and date, dataset) are added in place; old rows keep
+    their values and get the dataset of their batch."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    engine = db.make_engine(f"sqlite:///{path}")
+    load(engine, native([synthetic_row(401, source="Old outlet")]))
+    engine.dispose()
+    con = sqlite3.connect(path)
+    for column in ("source_url", "source_date", "dataset"):
+        con.execute(f"ALTER TABLE incidents DROP COLUMN {column}")
+    con.execute("ALTER TABLE batches DROP COLUMN dataset")
+    con.commit()
+    con.close()
+    df = table.read_incidents(db.make_engine(f"sqlite:///{path}"))
+    assert df["source"].tolist() == ["Old outlet"] and df["source_url"].isna().all()
+    assert df["dataset"].tolist() == ["upload"]
+    assert df["dataset_label"].iloc[0].startswith("Upload, batch 1: file.csv")

@@ -59,14 +59,28 @@ def incidents_over_time(df: pd.DataFrame, period: str = "month") -> pd.DataFrame
     return counts.reindex(full, fill_value=0)[type_order(counts.columns)]
 
 
-def fatalities_over_time(df: pd.DataFrame, period: str = "month") -> pd.Series:
-    """Reported fatalities per period: as ``incidents_over_time``, summed over types."""
+def unknown_tolls(df: pd.DataFrame) -> int:
+    """How many incidents have no reported toll (unknown, not zero)."""
+    return int(df["fatalities"].isna().sum())
+
+
+def known_fatalities(df: pd.DataFrame) -> int:
+    """The sum of the reported tolls: a lower bound when some are unknown."""
+    return int(df["fatalities"].sum(min_count=0))
+
+
+def fatalities_over_time(df: pd.DataFrame, period: str = "month") -> pd.DataFrame:
+    """Per period, as ``incidents_over_time``: ``fatalities`` (the sum of the known tolls)
+    and ``unknown`` (incidents with no reported toll)."""
     if df.empty:
-        return pd.Series(dtype="int64")
-    s = (df.assign(period=period_index(df["event_date"], period))
-         .groupby("period")["fatalities"].sum(min_count=0).astype("int64"))
-    full = pd.date_range(s.index.min(), s.index.max(), freq=FREQ[period])
-    return s.reindex(full, fill_value=0)
+        return pd.DataFrame({"fatalities": pd.Series(dtype="int64"),
+                             "unknown": pd.Series(dtype="int64")})
+    grouped = df.assign(period=period_index(df["event_date"], period),
+                        unknown=df["fatalities"].isna()).groupby("period")
+    out = pd.DataFrame({"fatalities": grouped["fatalities"].sum(min_count=0).astype("int64"),
+                        "unknown": grouped["unknown"].sum().astype("int64")})
+    full = pd.date_range(out.index.min(), out.index.max(), freq=FREQ[period])
+    return out.reindex(full, fill_value=0)
 
 
 def top_actors(df: pd.DataFrame, n: int = 10) -> pd.Series:
@@ -102,9 +116,12 @@ def top_provinces(df: pd.DataFrame, n: int = 10) -> pd.Series:
 
 
 def province_totals(df: pd.DataFrame) -> pd.DataFrame:
-    """Incidents and fatalities per province: columns country, name, incidents, fatalities."""
-    grouped = df.groupby(["country", "admin1"], dropna=True, observed=True)
+    """Incidents and fatalities per province: columns country, name, incidents, fatalities
+    (the sum of the known tolls) and unknown (incidents whose toll is unknown)."""
+    grouped = df.assign(unknown=df["fatalities"].isna()).groupby(
+        ["country", "admin1"], dropna=True, observed=True)
     return pd.DataFrame({
         "incidents": grouped.size(),
-        "fatalities": grouped["fatalities"].sum(min_count=1).fillna(0).astype(int),
+        "fatalities": grouped["fatalities"].sum(min_count=0).astype(int),
+        "unknown": grouped["unknown"].sum().astype(int),
     }).reset_index().rename(columns={"admin1": "name"})

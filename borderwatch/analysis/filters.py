@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,9 @@ class Filters:
     sub_event_types: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     provinces: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()  # dataset keys: "curated", "synthetic", "batch-12"...
     min_fatalities: int = 0
+    include_unknown: bool = False  # with min_fatalities: keep incidents whose toll is unknown
     text: str = ""
     max_border_km: float | None = None  # distance to the nearest Afghan border
 
@@ -42,11 +45,22 @@ LIST_FILTERS: dict[str, tuple[str, str]] = {
     "sub_event_types": ("Sub-event type", "sub-event types"),
     "countries": ("Country", "countries"),
     "provinces": ("Province", "provinces"),
+    "datasets": ("Dataset", "datasets"),
 }
 
 
 def _values(df: pd.DataFrame, *cols: str) -> frozenset[str]:
     return frozenset(v for c in cols for v in df[c].dropna().unique().tolist())
+
+
+def _datasets(df: pd.DataFrame) -> dict[str, Any]:
+    """The datasets present (from ``data.table``'s dataset columns), if the frame has them."""
+    if "dataset_key" not in df:
+        return {}
+    pairs = df[["dataset_key", "dataset_label"]].drop_duplicates()
+    labels = tuple(sorted(zip(pairs["dataset_key"].astype(str),
+                              pairs["dataset_label"].astype(str), strict=True)))
+    return {"datasets": frozenset(k for k, _ in labels), "dataset_labels": labels}
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,8 @@ class Vocabulary:
     countries: frozenset[str] = field(default_factory=frozenset)
     provinces: frozenset[str] = field(default_factory=frozenset)
     province_countries: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    datasets: frozenset[str] = field(default_factory=frozenset)
+    dataset_labels: tuple[tuple[str, str], ...] = ()  # (key, name for users)
     first: dt.date | None = None  # the earliest incident's date
     last: dt.date | None = None  # the latest incident's date
 
@@ -87,7 +103,12 @@ class Vocabulary:
                    countries=_values(df, "country"), provinces=_values(df, "admin1"),
                    province_countries=frozenset(zip(pairs["admin1"].astype(str),
                                                     pairs["country"].astype(str),
-                                                    strict=True)))
+                                                    strict=True)),
+                   **_datasets(df))
+
+    def dataset_label(self, key: str) -> str:
+        """The name users see for a dataset key (the key itself if unknown)."""
+        return dict(self.dataset_labels).get(key, key)
 
     def sub_event_types_for(self, event_types: Iterable[str]) -> frozenset[str]:
         """The sub-event types to offer once event types are chosen (all, if none are)."""
@@ -105,7 +126,8 @@ class Vocabulary:
         return frozenset(p for p, c in self.province_countries if c in chosen)
 
 
-SEARCHED = ("notes", "location", "admin2", "admin1", "country")  # what the text search reads
+# What the text search reads: the description, the places and the sources.
+SEARCHED = ("notes", "location", "admin2", "admin1", "country", "source")
 
 
 def _contains(values: pd.Series, needle: str) -> np.ndarray:
@@ -119,7 +141,8 @@ def _contains(values: pd.Series, needle: str) -> np.ndarray:
 
 
 _LIST_COLUMNS = (("event_types", "event_type"), ("sub_event_types", "sub_event_type"),
-                 ("countries", "country"), ("provinces", "admin1"))
+                 ("countries", "country"), ("provinces", "admin1"),
+                 ("datasets", "dataset_key"))
 
 
 def _date_mask(df: pd.DataFrame, f: Filters) -> np.ndarray:
@@ -159,10 +182,11 @@ def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
         mask &= (df["actor1"].isin(actors) | df["actor2"].isin(actors)).to_numpy()
     for name, col in _LIST_COLUMNS:
         chosen = getattr(f, name)
-        if chosen:
+        if chosen and col in df:
             mask &= df[col].isin(list(chosen)).to_numpy()
     if f.min_fatalities > 0:
-        mask &= (df["fatalities"].fillna(0) >= f.min_fatalities).to_numpy()
+        # An unknown toll is not zero: it meets the minimum only if the user says so.
+        mask &= (df["fatalities"] >= f.min_fatalities).fillna(f.include_unknown).to_numpy(bool)
     if f.max_border_km is not None and "border_km" in df:
         mask &= (df["border_km"] <= f.max_border_km).fillna(False).to_numpy()
     if f.text.strip():
@@ -216,7 +240,8 @@ def describe(f: Filters) -> str:
             parts.append(f"{noun}: " + ", ".join(values))
     if f.min_fatalities:
         noun = "fatality" if f.min_fatalities == 1 else "fatalities"
-        parts.append(f"at least {f.min_fatalities} {noun}")
+        unknown = "or toll unknown" if f.include_unknown else "toll known"
+        parts.append(f"at least {f.min_fatalities} {noun} ({unknown})")
     if f.max_border_km is not None:
         parts.append(f"within {f.max_border_km:g} km of an Afghan border")
     if f.text:

@@ -24,7 +24,10 @@ LOCK_KEY = 7_201_994  # advisory lock id for imports and undos on PostgreSQL
 
 
 DERIVED = ("geo_country", "geo_admin1", "border_km")
-STORED = (*COLUMN_NAMES, *DERIVED, "row_hash", "batch_id", "file_row")
+# Where a row came from: "curated" (incidents.csv), "seed" (another seed file), "upload",
+# "acled", "ucdp", or "synthetic" for any row labelled SYNTHETIC whatever its batch.
+DATASETS = ("curated", "seed", "upload", "acled", "ucdp", "synthetic")
+STORED = (*COLUMN_NAMES, *DERIVED, "dataset", "row_hash", "batch_id", "file_row")
 
 _TYPES: dict[str, Any] = {"str": sa.Text, "date": sa.Date, "int": sa.Integer,
                           "float": sa.Float}
@@ -39,6 +42,7 @@ incidents_table = sa.Table(
     sa.Column("geo_country", sa.Text),
     sa.Column("geo_admin1", sa.Text),
     sa.Column("border_km", sa.Float),
+    sa.Column("dataset", sa.String(16)),
     sa.Column("row_hash", sa.BigInteger, nullable=False),
     sa.Column("batch_id", sa.Integer, nullable=False),
     sa.Column("file_row", sa.Integer),
@@ -58,6 +62,7 @@ batches_table = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_by", sa.Text, nullable=False),
     sa.Column("undone_at", sa.DateTime(timezone=True)),
+    sa.Column("dataset", sa.String(16)),  # the kind of batch: curated, seed, upload, acled...
 )
 changes_table = sa.Table(
     "batch_changes", metadata,
@@ -115,8 +120,30 @@ def make_engine(url: str | None = None) -> Engine:
     else:
         engine = sa.create_engine(url, pool_pre_ping=True)
     metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine
 
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a store made by an earlier version up to date: add the columns it lacks
+    (nullable, so existing rows keep their values) and label the datasets of old rows."""
+    inspector = sa.inspect(engine)
+    added = []
+    with engine.begin() as conn:
+        for table in (incidents_table, batches_table):
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for col in table.columns:
+                if col.name not in have:
+                    kind = col.type.compile(dialect=engine.dialect)
+                    conn.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{col.name}" {kind}')
+                    added.append(col.name)
+        if "dataset" in added:
+            b = batches_table.c
+            conn.execute(sa.update(batches_table).where(b.dataset.is_(None)).values(
+                dataset=sa.case((b.created_by == "seed", "curated"), else_="upload")))
+            conn.execute(sa.update(incidents_table).where(incidents_table.c.dataset.is_(None))
+                         .values(dataset=sa.select(b.dataset).where(
+                             b.id == incidents_table.c.batch_id).scalar_subquery()))
 
 WRITE = "borderwatch_write"
 

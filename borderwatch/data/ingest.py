@@ -259,13 +259,16 @@ def _compare_with_store(valid: pd.DataFrame, engine: Engine, report: Report
                  kind[stored].map(_IN_STORE), "in-store")
 
 
-def commit(report: Report, engine: Engine, user: str | None = None) -> store.ImportResult:
-    """Import the valid rows of a validated report (one transaction)."""
+def commit(report: Report, engine: Engine, user: str | None = None,
+           dataset: str = "upload") -> store.ImportResult:
+    """Import the valid rows of a validated report (one transaction) as a batch of the
+    kind ``dataset`` (see ``db.DATASETS``)."""
     if report.file_error:
         raise store.StoreError(f"Nothing imported: {report.file_error}")
     return store.import_rows(engine, report.valid, file_name=report.file_name,
                              sha256=report.sha256, fmt=report.format, total_rows=report.rows,
-                             rejected=report.rejected + report.will_skip, user=user)
+                             rejected=report.rejected + report.will_skip, user=user,
+                             dataset=dataset)
 
 
 def seed(engine: Engine) -> store.ImportResult | None:
@@ -277,4 +280,5 @@ def seed(engine: Engine) -> store.ImportResult | None:
     report = validate(path.read_bytes(), path.name, engine)
     if not report.ok:
         raise store.StoreError(f"{path} is invalid: {report.errors[:3]}")
-    return commit(report, engine, user="seed")
+    curated = path.resolve() == records.INCIDENTS_CSV.resolve()
+    return commit(report, engine, user="seed", dataset="curated" if curated else "seed")

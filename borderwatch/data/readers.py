@@ -167,6 +167,20 @@ def parse_acled_dates(values: pd.Series) -> pd.Series:
     return out
 
 
+_URL = r"(https?://[^\s;,|<>\"']+)"
+
+
+def first_url(text: pd.Series) -> pd.Series:
+    """The first http(s) address in each text, or "" (ACLED and UCDP cite sources as text
+    that sometimes holds a link)."""
+    return text.fillna("").str.extract(_URL, expand=False).fillna("")
+
+
+def first_date(text: pd.Series) -> pd.Series:
+    """The first ISO date (YYYY-MM-DD) in each text, or "" (UCDP lists several)."""
+    return text.fillna("").str.extract(r"(\d{4}-\d{2}-\d{2})", expand=False).fillna("")
+
+
 def _acled(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     same = ("event_type", "sub_event_type", "actor1", "actor2", "country", "admin1",
@@ -176,6 +190,9 @@ def _acled(frame: pd.DataFrame) -> pd.DataFrame:
         out[col] = frame[col] if col in frame.columns else ""
     out["event_id"] = frame["event_id_cnty"]
     out["event_date"] = parse_acled_dates(frame["event_date"].str.strip())
+    # ACLED names its sources (outlets) but gives neither links nor publication dates.
+    out["source_url"] = first_url(out["source"])
+    out["source_date"] = ""
     return out[list(COLUMN_NAMES)]
 
 
@@ -203,6 +220,10 @@ def _ucdp(frame: pd.DataFrame) -> pd.DataFrame:
         UCDP_GEO_PRECISION).fillna("3")
     out["fatalities"] = frame["best"]
     office = get("source_office", pd.Series("", index=frame.index)).fillna("")
-    out["source"] = ("UCDP GED" + office.where(office == "", "; " + office))
+    article = get("source_article", pd.Series("", index=frame.index)).fillna("")
+    out["source"] = ("UCDP GED" + office.where(office == "", "; " + office)
+                     + article.where(article == "", ": " + article))
+    out["source_url"] = first_url(article)
+    out["source_date"] = first_date(get("source_date", pd.Series("", index=frame.index)))
     out["notes"] = get("source_headline", pd.Series("", index=frame.index)).fillna("")
     return out[list(COLUMN_NAMES)]

@@ -16,6 +16,9 @@ from borderwatch.data.schema import COLUMN_NAMES, COLUMNS, REQUIRED, Column
 from borderwatch.geo import names
 
 INCIDENTS_CSV = ROOT / "incidents.csv"
+# A link shown to users: http(s) only, no spaces or control characters.
+SAFE_URL = r"(?i)https?://[^\s\x00-\x1f\x7f]+"
+SYNTHETIC = "SYNTHETIC"  # every synthetic row says so at the start of its source
 
 
 def incidents_path() -> Path:
@@ -111,7 +114,9 @@ def _typed_column(col: Column, values: pd.Series, bad: Callable[..., None]) -> p
         return text.where(~blank, None).astype("string")
     if col.kind == "date":
         parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        bad(parsed.isna() & ~blank, col.name, "not a date in the form YYYY-MM-DD")
+        shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+        bad(parsed.isna() & ~blank & ~shaped, col.name, "not a date in the form YYYY-MM-DD")
+        bad(parsed.isna() & shaped, col.name, "that day does not exist (check day and month)")
         return parsed.astype("datetime64[s]")
     num = pd.to_numeric(text, errors="coerce")
     bad(num.isna() & ~blank, col.name, "not a number")
@@ -129,6 +134,9 @@ def _check_ranges(df: pd.DataFrame, bad: Callable[..., None], duplicates: bool) 
         "longitude must be between -180 and 180")
     fat = df["fatalities"]
     bad(fat.notna() & (fat < 0), "fatalities", "fatalities cannot be negative")
+    url = df["source_url"]
+    bad(url.notna() & ~url.str.fullmatch(SAFE_URL).fillna(False).astype(bool), "source_url",
+        "not a web address: only http:// or https:// links are kept")
     for name in ("geo_precision", "time_precision"):
         v = df[name]
         bad(v.notna() & ~v.isin([1, 2, 3]), name, "must be 1, 2 or 3")
@@ -231,3 +239,14 @@ def python_values(values: pd.Series) -> list[Any]:
     elif values.dtype.kind == "f":
         return [None if v != v else v for v in values.tolist()]
     return values.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def is_synthetic(df: pd.DataFrame) -> pd.Series:
+    """Which rows of ``df`` are labelled synthetic: booleans, true where the source starts
+    with "SYNTHETIC"."""
+    source = df["source"]
+    if isinstance(source.dtype, pd.CategoricalDtype):
+        marked = source.cat.categories.str.upper().str.startswith(SYNTHETIC)
+        return pd.Series(marked[source.cat.codes.to_numpy()] & (source.cat.codes >= 0).to_numpy(),
+                         index=df.index)
+    return source.astype("string").str.upper().str.startswith(SYNTHETIC).fillna(False).astype(bool)

@@ -46,8 +46,15 @@ COLUMNS: tuple[Column, ...] = (
         "is known (coordinates of a representative point).",
     ),
     Column("fatalities", "Fatalities", "int", False,
-           "Reported deaths; blank when no reliable figure exists."),
+           "Reported deaths; blank (unknown) when no reliable figure exists, never 0 for "
+           "unknown. Excludes attackers who die in their own suicide attack, and deaths of one "
+           "side that only the other side claims, unless an independent source confirms them; "
+           "the notes give those figures."),
     Column("source", "Source", "str", True, "Who reported it (outlet, report, dataset)."),
+    Column("source_url", "Source link", "str", False,
+           "Address (http or https) of the report the row rests on."),
+    Column("source_date", "Source date", "date", False,
+           "Publication date of that report, ISO 8601 (YYYY-MM-DD)."),
     Column("notes", "Notes", "str", False, "What happened, in plain words."),
 )
 
@@ -55,6 +62,7 @@ COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
 LABELS: dict[str, str] = {c.name: c.label for c in COLUMNS}
 TEXT_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind == "str")
+DATE_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind == "date")
 
 # ACLED event types and their sub-event types (ACLED codebook, 2023 edition).
 EVENT_TYPES: dict[str, tuple[str, ...]] = {

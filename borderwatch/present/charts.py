@@ -64,13 +64,27 @@ def timeline_figure(df: pd.DataFrame, period: str = "month") -> go.Figure:
 
 
 def fatalities_figure(df: pd.DataFrame, period: str = "month") -> go.Figure:
+    """Known fatalities per period as bars and, where tolls are unknown, how many incidents
+    had no reported toll (× markers on their own axis): an unknown toll is not a zero."""
     title = f"Reported fatalities per {period}"
     s = fatalities_over_time(df, period)
     if s.empty:
         return _empty(title)
-    fig = go.Figure(go.Bar(x=s.index, y=s.values, marker_color="#444",
+    fig = go.Figure(go.Bar(x=s.index, y=s["fatalities"], marker_color="#444",
+                           name="Fatalities (known tolls)",
                            hovertemplate="%{x|%d %b %Y}: %{y}<extra></extra>"))
-    return _over_time(fig, title, "Fatalities", int(s.max()), period)
+    if s["unknown"].any():
+        unknown = s["unknown"].where(s["unknown"] > 0)
+        fig.add_scatter(x=s.index, y=unknown, yaxis="y2", mode="markers",
+                        name="Incidents with unknown toll (right axis)",
+                        marker=dict(symbol="x-thin-open", size=11, color="#D55E00",
+                                    line=dict(width=2, color="#D55E00")),
+                        hovertemplate="%{x|%d %b %Y}: %{y} with unknown toll<extra></extra>")
+        step = max(1, -(-int(s["unknown"].max()) // 4))
+        fig.update_layout(yaxis2=dict(overlaying="y", side="right", rangemode="tozero",
+                                      tickformat=",d", dtick=step, showgrid=False,
+                                      title="Unknown tolls"))
+    return _over_time(fig, title, "Fatalities", int(s["fatalities"].max()), period)
 
 
 def _hbar(s: pd.Series, title: str, colour: str) -> go.Figure:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from borderwatch.analysis import filters as flt
 from borderwatch.data.records import python_values
-from borderwatch.data.schema import COLUMN_NAMES
+from borderwatch.data.schema import COLUMN_NAMES, DATE_COLUMNS
 
 # OWASP CSV injection: a spreadsheet treats a cell starting with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -24,31 +24,48 @@ def neutralise(value: object) -> object:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """The incidents as UTF-8 CSV (schema columns), text cells neutralised, numbers intact."""
-    out = df.reindex(columns=list(COLUMN_NAMES)).copy()
+    """The incidents as UTF-8 CSV (schema columns, then dataset and batch where known), text
+    cells neutralised, numbers intact, unknown tolls blank."""
+    extra = [c for c in PROVENANCE if c in df]
+    out = df.reindex(columns=[*COLUMN_NAMES, *extra]).rename(columns=PROVENANCE).copy()
     for col in out.columns:
         kind = out[col].dtype
         if not (pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):
             # Every text column, whatever its dtype (string, object, categorical).
             out[col] = out[col].astype(object).map(neutralise)
-    out["event_date"] = out["event_date"].dt.strftime("%Y-%m-%d")
+    for col in DATE_COLUMNS:
+        out[col] = out[col].dt.strftime("%Y-%m-%d")
     return out.to_csv(index=False).encode("utf-8")
 
 
-def file_name(f: flt.Filters, ext: str, today: dt.date | None = None) -> str:
-    """A file name that carries the filters and the date, safe on every OS."""
+def file_name(f: flt.Filters, ext: str, today: dt.date | None = None,
+              synthetic: bool = False) -> str:
+    """A file name that carries the filters and the date, safe on every OS; it starts
+    with SYNTHETIC when the view holds synthetic rows."""
     words = flt.describe(f)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", words).strip("-").lower()[:80].strip("-")
     day = (today or dt.date.today()).isoformat()
-    return f"borderwatch_{slug or 'all'}_{day}.{ext}"
+    mark = "SYNTHETIC_" if synthetic else ""
+    return f"{mark}borderwatch_{slug or 'all'}_{day}.{ext}"
+
+
+def has_synthetic(df: pd.DataFrame) -> bool:
+    """Whether any row of ``df`` is synthetic test data."""
+    return bool("dataset" in df and (df["dataset"] == "synthetic").any())
+
+
+# Exported beside the schema columns, so every row can be traced to its import.
+PROVENANCE = {"dataset_label": "dataset", "batch_id": "batch_id"}
 
 
 def geojson_bytes(df: pd.DataFrame) -> bytes:
-    """The incidents as a GeoJSON FeatureCollection (WGS 84), schema columns as properties."""
-    cols = list(COLUMN_NAMES)
+    """The incidents as a GeoJSON FeatureCollection (WGS 84), schema columns (and dataset and
+    batch, where known) as properties; an unknown toll is null."""
+    cols = [*COLUMN_NAMES, *(c for c in PROVENANCE if c in df)]
+    names = [PROVENANCE.get(c, c) for c in cols]
     values = zip(*(python_values(df[c]) for c in cols), strict=True)
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
-                 "properties": dict(zip(cols, row, strict=True))}
+                 "properties": dict(zip(names, row, strict=True))}
                 for x, y, row in zip(df["longitude"].tolist(), df["latitude"].tolist(), values,
                                      strict=True)]
     # Built directly: GeoDataFrame.to_json is several times slower (bench/bench_exports.py)

@@ -9,7 +9,7 @@ import base64
 import html
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +19,8 @@ import folium
 import plotly.graph_objects as go
 
 from borderwatch import ROOT
+from borderwatch.analysis.sources import Reference
+from borderwatch.data.records import SAFE_URL
 
 STATIC = ROOT / "static"
 CHROMIUM = Path(os.environ.get("BORDERWATCH_CHROMIUM", "/usr/bin/chromium"))
@@ -123,9 +125,23 @@ def _data_uri(image: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(image).decode()
 
 
+def _reference_items(refs: Sequence[Reference], more: int) -> str:
+    """Numbered references: escaped text, links only for http(s) addresses."""
+    items = []
+    for r in refs:
+        cited = html.escape(r.outlet) + (f", {html.escape(r.published)}" if r.published else "")
+        url = r.url if r.url and re.fullmatch(SAFE_URL, r.url) else None
+        link = (f' <a href="{html.escape(url)}">{html.escape(url)}</a>' if url else "")
+        items.append(f"<li>{cited}.{link}</li>")
+    tail = (f"<p class='more'>… and {more:,} more sources (every incident's source is in "
+            "the CSV export).</p>" if more else "")
+    return f"<ol class='refs'>{''.join(items)}</ol>{tail}" if items else ""
+
+
 def brief_html(title: str, filters_text: str, summary: str, figures: list[tuple[str, str]],
-               map_image: bytes, chart_image: bytes, footer: str) -> str:
-    """The one-page brief, every text escaped."""
+               map_image: bytes, chart_image: bytes, footer: str,
+               refs: Sequence[Reference] = (), more: int = 0) -> str:
+    """The one-page brief, every text escaped, with numbered sources."""
     cells = "".join(f"<div class='fig'><b>{html.escape(v)}</b><span>{html.escape(k)}</span>"
                     "</div>" for k, v in figures)
     return f"""<!doctype html><html><head><meta charset="utf-8"><style>
@@ -137,6 +153,9 @@ def brief_html(title: str, filters_text: str, summary: str, figures: list[tuple[
       .fig b {{ display: block; font-size: 18pt; }} .fig span {{ color: #555; font-size: 9pt; }}
       .imgs {{ display: flex; gap: 4mm; }} .imgs img {{ height: 95mm; }}
       .foot {{ color: #666; font-size: 8pt; margin-top: 2mm; }}
+      .refs {{ font-size: 7.5pt; columns: 2; margin: 2mm 0; padding-left: 5mm; }}
+      .refs a {{ color: #0645ad; overflow-wrap: anywhere; }}
+      .more {{ font-size: 7.5pt; color: #444; margin: 0; }}
     </style></head><body>
       <h1>{html.escape(title)}</h1>
       <div class="filters">{html.escape(filters_text)}</div>
@@ -144,6 +163,8 @@ def brief_html(title: str, filters_text: str, summary: str, figures: list[tuple[
       <div class="figs">{cells}</div>
       <div class="imgs"><img src="{_data_uri(map_image)}"><img src="{_data_uri(chart_image)}">
       </div>
+      {"<h2 style='font-size:10pt;margin:2mm 0 0'>Sources</h2>" if refs else ""}
+      {_reference_items(refs, more)}
       <div class="foot">{html.escape(footer)}</div>
     </body></html>"""
 

@@ -43,14 +43,16 @@ DISPLAY_FIELDS = frozenset(f.name for f in fields(Display))
 PARAMS: dict[str, str] = {
     "start": "from", "end": "to", "actors": "actor", "event_types": "type",
     "sub_event_types": "subtype", "countries": "country", "provinces": "province",
-    "min_fatalities": "minfat", "text": "q", "max_border_km": "border",
+    "datasets": "dataset", "min_fatalities": "minfat", "include_unknown": "unknown",
+    "text": "q", "max_border_km": "border",
     **{name: name for name in DISPLAY_FIELDS},
 }
 _LABELS = {"start": "Start date", "end": "End date", "min_fatalities": "Minimum fatalities",
-           "max_border_km": "Border distance"}
+           "max_border_km": "Border distance", "include_unknown": "Unknown-toll choice"}
 _WHY = {"start": "is not a date (YYYY-MM-DD)", "end": "is not a date (YYYY-MM-DD)",
         "min_fatalities": "is not a whole number ≥ 0",
-        "max_border_km": "is not a number of km ≥ 0"}
+        "max_border_km": "is not a number of km ≥ 0", "include_unknown": "is not 0 or 1"}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
 def _date(raw: Any) -> dt.date | None:
@@ -79,6 +81,17 @@ def _km(raw: Any) -> float | None:
     return value
 
 
+def _flag(raw: Any) -> bool:
+    if raw is None or raw == "":
+        return False
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ValueError(raw)
+
+
 def coerce(name: str, raw: Any) -> Any:
     """The typed value of one field of the view.
 
@@ -105,6 +118,8 @@ def coerce(name: str, raw: Any) -> Any:
         return _count(raw)
     if name == "max_border_km":
         return _km(raw)
+    if name == "include_unknown":
+        return _flag(raw)
     if name == "text":
         return str(raw or "").strip()[:MAX_TEXT]
     if name in LIST_FILTERS:
@@ -117,6 +132,8 @@ def coerce(name: str, raw: Any) -> Any:
 
 
 def _param(value: Any) -> str | list[str]:
+    if isinstance(value, bool):
+        return "1" if value else "0"
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple):
@@ -232,7 +249,8 @@ def from_params(params: Mapping[str, Sequence[str]], vocab: Vocabulary,
         start = end = None
     lists = {name: r.values(name) for name in LIST_FILTERS}
     filters = Filters(start=start, end=end, min_fatalities=r.scalar("min_fatalities"),
-                      text=r.text(), max_border_km=r.scalar("max_border_km"), **lists)
+                      include_unknown=r.scalar("include_unknown"), text=r.text(),
+                      max_border_km=r.scalar("max_border_km"), **lists)
     display = Display(**{name: r.choice(name) for name in CHOICES})
     r.unknown_keys()
     return filters, display, r.notices

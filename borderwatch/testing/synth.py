@@ -89,6 +89,8 @@ def synthesize(rows: int, seed: int = 0) -> pd.DataFrame:
         "geo_precision": rng.choice([1, 2, 3], size=rows, p=[0.6, 0.3, 0.1]),
         "fatalities": fatalities,
         "source": SOURCE,
+        "source_url": "",  # no report: these incidents never happened
+        "source_date": "",
         "notes": notes,
     })
     return df[list(COLUMN_NAMES)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,8 +11,9 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit_folium import st_folium
 
-from borderwatch.analysis import briefing
+from borderwatch.analysis import briefing, sources
 from borderwatch.analysis import filters as flt
+from borderwatch.data.records import SAFE_URL
 from borderwatch.present import charts, export, maps, render
 from borderwatch.ui import frame
 from borderwatch.ui.frame import View
@@ -48,20 +50,27 @@ def _pdf(view: View) -> Callable[[], bytes]:
     def make() -> bytes:
         full = view.full
         h = briefing.headline(full, view.filters, view.data)
-        figures = [("incidents", f"{h.incidents:,}"), ("reported fatalities",
-                                                       f"{h.fatalities:,}")]
-        if h.previous_incidents is not None:
-            figures.append(("incidents in the previous period", f"{h.previous_incidents:,}"))
+        figures = [("incidents", f"{h.now.incidents:,}"),
+                   ("reported fatalities", h.now.fatalities_text())]
+        if h.now.unknown:
+            figures.append(("incidents with unknown toll", f"{h.now.unknown:,}"))
+        if h.before is not None:
+            figures.append(("incidents in the previous period", f"{h.before.incidents:,}"))
+        elif h.no_comparison:
+            figures.append(("previous period", h.no_comparison))
         the_map, timeline = _map(view), _figure("timeline", view)
         summary = briefing.summary(full, view.filters, view.data)
+        refs, more = sources.references(view.data)
         footer = (f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from "
                   f"{view.total:,} incidents · {share_link(view.params)}")
+        title = ("SYNTHETIC DATA — Borderwatch brief" if export.has_synthetic(view.data)
+                 else "Borderwatch brief")
 
         def build(b: Any) -> bytes:
             page = render.brief_html(
-                "Borderwatch brief", "Filters: " + flt.describe(view.filters), summary,
+                title, "Filters: " + flt.describe(view.filters), summary,
                 figures, render.map_png(the_map, b, size=(1100, 800)),
-                render.chart_png(timeline, b, size=(900, 800)), footer)
+                render.chart_png(timeline, b, size=(900, 800)), footer, refs, more)
             return render.pdf(page, b)
 
         return render.with_browser(build)
@@ -70,16 +79,21 @@ def _pdf(view: View) -> Callable[[], bytes]:
 
 def _exports(view: View) -> None:
     f = view.filters
+    synthetic = export.has_synthetic(view.data)
+
+    def name(ext: str) -> str:
+        return export.file_name(f, ext, synthetic=synthetic)
+
     c = st.columns(3)
     # Every export is made when its button is pressed (a callable), never on each rerun.
-    c[0].download_button("CSV", lambda: export.csv_bytes(view.data), export.file_name(f, "csv"),
+    c[0].download_button("CSV", lambda: export.csv_bytes(view.data), name("csv"),
                          mime="text/csv", icon=":material/table:", width="stretch")
     c[1].download_button("GeoJSON", lambda: export.geojson_bytes(view.data),
-                         export.file_name(f, "geojson"), mime="application/geo+json",
+                         name("geojson"), mime="application/geo+json",
                          icon=":material/map:", width="stretch")
     c[2].download_button("Map (HTML, works offline)",
                          lambda: render.standalone_map_html(_map(view)).encode(),
-                         export.file_name(f, "html"), mime="text/html",
+                         name("html"), mime="text/html",
                          icon=":material/public:", width="stretch")
     can_render = render.CHROMIUM.exists()
     why = None if can_render else f"Needs Chromium at {render.CHROMIUM} on the server."
@@ -87,25 +101,52 @@ def _exports(view: View) -> None:
     chosen = d[0].selectbox("Picture of", list(PICTURES), format_func=PICTURES.__getitem__,
                             key="picture_of", label_visibility="collapsed")
     d[1].download_button("PNG", _picture(chosen, view),
-                         export.file_name(f, f"{chosen}.png"), mime="image/png",
+                         name(f"{chosen}.png"), mime="image/png",
                          icon=":material/image:", disabled=not can_render, help=why,
                          width="stretch")
-    d[2].download_button("One-page PDF brief", _pdf(view), export.file_name(f, "pdf"),
+    d[2].download_button("One-page PDF brief", _pdf(view), name("pdf"),
                          mime="application/pdf", icon=":material/picture_as_pdf:",
                          disabled=not can_render, help=why, width="stretch")
+
+
+def _references(view: View) -> None:
+    """The reports behind the incidents shown, numbered, with safe links."""
+    refs, more = sources.references(view.data)
+    if not refs:
+        return
+    st.markdown("#### Sources")
+    lines = []
+    for r in refs:
+        outlet = md_escape(r.outlet)
+        url = r.url if r.url and re.fullmatch(SAFE_URL, r.url) else None
+        cited = f"{outlet}, {r.published}" if r.published else outlet
+        link = f"[{cited}]({url.replace(')', '%29')})" if url else cited
+        n = "incident" if r.incidents == 1 else "incidents"
+        lines.append(f"{r.number}. {link} · {r.incidents:,} {n}, latest {r.latest}")
+    if more:
+        lines.append(f"… and {more:,} more sources: every incident's source is in the "
+                     "Incidents table and the CSV export.")
+    st.markdown("\n".join(lines))
 
 
 def brief_page() -> None:
     with frame.page("Brief") as view:
         full = view.full
         h = briefing.headline(full, view.filters, view.data)
+        days = h.period.days if h.period else None
         c = st.columns(3)
-        c[0].metric("Incidents", f"{h.incidents:,}",
-                    delta=briefing.change(h.incidents, h.previous_incidents),
-                    delta_color="off")
-        c[1].metric("Reported fatalities", f"{h.fatalities:,}",
-                    delta=briefing.change(h.fatalities, h.previous_fatalities),
-                    delta_color="off")
+        before = h.before
+        c[0].metric("Incidents", f"{h.now.incidents:,}",
+                    delta=(briefing.change(h.now.incidents, before.incidents, days) if before
+                           else h.no_comparison), delta_color="off",
+                    delta_arrow="auto" if before else "off")
+        c[1].metric("Reported fatalities", h.now.fatalities_text(),
+                    delta=(briefing.change(h.now.fatalities, before.fatalities, days)
+                           if before and not (h.now.unknown or before.unknown)
+                           else h.now.unknown_text() or h.no_comparison),
+                    delta_color="off",
+                    delta_arrow="auto" if before and not (h.now.unknown or before.unknown)
+                    else "off")
         if h.period:
             c[2].metric("Period", f"{h.period.days:,} days",
                         delta=f"{h.period.start:%d %b %Y} – {h.period.end:%d %b %Y}",
@@ -120,6 +161,7 @@ def brief_page() -> None:
         left, right = st.columns(2)
         left.plotly_chart(charts.actors_figure(view.data, 5), key="b_actors")
         right.plotly_chart(charts.provinces_figure(view.data, 5), key="b_provinces")
+        _references(view)
         if not view.presenting:
             with st.expander("Export this view", icon=":material/download:", expanded=True):
                 _exports(view)

@@ -15,6 +15,7 @@ import streamlit as st
 
 from borderwatch import auth
 from borderwatch.analysis import filters as flt
+from borderwatch.analysis import sources
 from borderwatch.present import view as vm
 from borderwatch.present.maps import assets
 from borderwatch.ui import access, data, sidebar, state
@@ -77,21 +78,33 @@ def _setup(title: str) -> View:
         st.html(PRESENTATION_CSS)
         st.info(f"**{len(view.data):,}** of {view.total:,} incidents · "
                 + md_escape(flt.describe(f)), icon=":material/filter_alt:")
+        synthetic_banner(view)
         return view
     with st.sidebar:
         sidebar.sidebar(f, loaded.vocabulary, params, user, len(view.data), view.total)
         access.identity(user)
     for notice in state.notices():
         st.warning(notice, icon=":material/link_off:")
+    synthetic_banner(view)
     return view
+
+
+def synthetic_banner(view: View) -> None:
+    """Say so, prominently, when the view holds synthetic (test) incidents."""
+    n = int((view.data["dataset"] == "synthetic").sum()) if "dataset" in view.data else 0
+    if n:
+        st.warning(f"**SYNTHETIC DATA**: {n:,} of the {len(view.data):,} incidents in this "
+                   "view are synthetic test data, not real events.", icon=":material/science:")
 
 
 def caption(view: View) -> None:
     """The count and the filters in words, under the page title."""
     if view.presenting:
         return
+    note = sources.provenance(view.data)
     st.caption(f"**{len(view.data):,}** of {view.total:,} incidents · "
-               f"{md_escape(flt.describe(view.filters))}")
+               f"{md_escape(flt.describe(view.filters))}"
+               + (f" · {md_escape(note)}" if note else ""))
 
 
 def presentation_footer(view: View) -> None:

@@ -8,7 +8,7 @@ from streamlit_folium import st_folium
 
 from borderwatch.analysis import filters as flt
 from borderwatch.data.schema import LABELS
-from borderwatch.present import charts, export, maps
+from borderwatch.present import charts, export, maps, tables
 from borderwatch.ui import frame
 from borderwatch.ui.sidebar import display_select
 
@@ -37,8 +37,8 @@ def map_page() -> None:
         st_folium(m, key="incident_map", height=MAP_HEIGHT, use_container_width=True,
                   returned_objects=[])
         st.caption(f"Hover a province for its totals{HINTS.get(drawn, '')}. Thick black "
-                   "lines: Afghanistan's international borders. Boundaries: Natural Earth "
-                   "(public domain).")
+                   "lines: Afghanistan's international borders (© OpenStreetMap contributors, "
+                   "ODbL). Provinces: Natural Earth (public domain).")
 
 
 def trends_page() -> None:
@@ -56,6 +56,11 @@ def trends_page() -> None:
 COLUMN_CONFIG = {
     **{c: st.column_config.Column(label) for c, label in LABELS.items()},
     "event_date": st.column_config.DateColumn(LABELS["event_date"], format="YYYY-MM-DD"),
+    "fatalities": st.column_config.TextColumn(LABELS["fatalities"],
+                                              help="Blank in the data: unknown, not zero"),
+    "source_url": st.column_config.LinkColumn(LABELS["source_url"]),
+    "source_date": st.column_config.DateColumn(LABELS["source_date"], format="YYYY-MM-DD"),
+    "dataset_label": st.column_config.Column("Dataset"),
     "notes": st.column_config.TextColumn(LABELS["notes"], width="large"),
     "geo_country": st.column_config.Column("Country (from coordinates)"),
     "geo_admin1": st.column_config.Column("Province (from coordinates)"),
@@ -67,11 +72,13 @@ COLUMN_CONFIG = {
 def incidents_page() -> None:
     with frame.page("Incidents") as view:
         st.download_button("Download CSV of this view", lambda: export.csv_bytes(view.data),
-                           file_name=export.file_name(view.filters, "csv"), mime="text/csv",
-                           icon=":material/download:")
-        table = flt.newest(view.data, TABLE_ROWS)
+                           file_name=export.file_name(view.filters, "csv",
+                                                      synthetic=export.has_synthetic(view.data)),
+                           mime="text/csv", icon=":material/download:")
+        table = tables.incidents_table(flt.newest(view.data, TABLE_ROWS))
         if len(table) < len(view.data):
             st.caption(f"Showing the {len(table):,} most recent of {len(view.data):,} "
                        "incidents; the CSV holds them all, or narrow the filters.")
         st.dataframe(table, hide_index=True, width="stretch", height=560,
                      column_config=COLUMN_CONFIG)
+

@@ -68,13 +68,20 @@ def filter_widgets(f: Filters, vocab: Vocabulary) -> None:
                    placeholder="All countries", **state.bind("countries", list(f.countries)))
     st.multiselect("Province", _options(vocab.provinces_for(f.countries), f.provinces),
                    placeholder="All provinces", **state.bind("provinces", list(f.provinces)))
+    st.multiselect("Dataset", _options(vocab.datasets, f.datasets),
+                   format_func=vocab.dataset_label, placeholder="All datasets",
+                   **state.bind("datasets", list(f.datasets)))
     st.number_input("Minimum fatalities", min_value=0, step=1,
+                    help="Incidents whose toll is unknown are not counted as zero: they are "
+                         "left out when a minimum is set, unless you include them below.",
                     **state.bind("min_fatalities", f.min_fatalities))
+    st.checkbox("Include incidents with an unknown toll", disabled=not f.min_fatalities,
+                **state.bind("include_unknown", f.include_unknown))
     st.number_input("Within km of an Afghan border", min_value=0.0, step=5.0,
                     value=None, placeholder="Any distance",
                     **state.bind("max_border_km", f.max_border_km))
-    st.text_input("Search notes and places", max_chars=MAX_TEXT,
-                  placeholder="e.g. Darvoz, border, rally", **state.bind("text", f.text))
+    st.text_input("Search notes, places and sources", max_chars=MAX_TEXT,
+                  placeholder="e.g. Darvoz, border, Dawn", **state.bind("text", f.text))
     st.button("Reset filters", on_click=state.reset_filters, disabled=f.is_default(),
               width="stretch")
 

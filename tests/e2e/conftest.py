@@ -18,17 +18,16 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
 @pytest.fixture(scope="session")
-def e2e_data(tmp_path_factory) -> Path:
-    """Curated incidents plus one synthetic incident carrying a script payload."""
+def e2e_data(tmp_path_factory, sample_csv) -> Path:
+    """The SYNTHETIC sample plus one synthetic incident carrying a script payload."""
     import pandas as pd
 
-    from borderwatch.data import records
     from borderwatch.data.schema import COLUMN_NAMES
     from tests.conftest import XSS, synthetic_row
 
     path = tmp_path_factory.mktemp("e2e") / "incidents.csv"
-    shutil.copy(records.INCIDENTS_CSV, path)
-    row = synthetic_row(1, notes=XSS, actor1=XSS, location=XSS, latitude=36.2,
+    shutil.copy(sample_csv, path)
+    row = synthetic_row(99, notes=XSS, actor1=XSS, location=XSS, latitude=36.2,
                         longitude=68.9, admin1="Baghlan", fatalities=2)
     pd.DataFrame([row], columns=list(COLUMN_NAMES)).to_csv(path, mode="a", header=False,
                                                              index=False)

@@ -14,7 +14,7 @@ from tests.conftest import XSS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 MAP = MAP_IFRAME
-TOTAL = 18  # 17 curated + 1 synthetic
+TOTAL = 17  # the 16 of the SYNTHETIC sample + 1 carrying a script payload
 
 
 def count(page) -> int:
@@ -87,14 +87,14 @@ def test_province_hover_shows_its_totals(server, new_page):
     tip = frame.locator(".leaflet-tooltip").first
     tip.wait_for()
     assert tip.inner_text().split("\n") == ["Gorno-Badakhshan, Tajikistan", "Incidents: 1",
-                                             "Fatalities: 3"]
+                                             "Fatalities: unknown"]
 
 
 def test_filter_changes_markers_count_and_url(server, new_page, screenshots):
     page, _ = new_page()
     page.goto(server)
     markers(page, TOTAL)
-    search = page.get_by_label("Search notes and places")
+    search = page.get_by_label("Search notes, places and sources")
     search.fill("Darvoz")
     search.press("Enter")
     wait_count(page, 1)
@@ -108,8 +108,8 @@ def test_filter_changes_markers_count_and_url(server, new_page, screenshots):
     wait_count(page, 1)
     search.fill("")
     search.press("Enter")
-    wait_count(page, 4)
-    markers(page, 4)
+    wait_count(page, 5)  # the sample's 4 battles and the payload row
+    markers(page, 5)
     assert parse_qs(urlparse(page.url).query) == {"type": ["Battles"]}
 
 
@@ -191,7 +191,7 @@ def test_presentation_mode_hides_the_sidebar_and_states_the_filters(server, new_
     page.get_by_text("country: Tajikistan").first.wait_for(timeout=30_000)
     assert page.get_by_test_id("stSidebar").count() == 0 or not page.get_by_test_id(
         "stSidebar").is_visible()
-    assert "2 of 18 incidents" in page.get_by_test_id("stAlert").first.inner_text()
+    assert "2 of 17 incidents" in page.get_by_test_id("stAlert").first.inner_text()
     frame = page.frame_locator(MAP)
     frame.locator(".bw-legend").first.wait_for()
     page.wait_for_timeout(800)
@@ -205,7 +205,7 @@ def test_playback_steps_through_periods_offline(server, new_page):
     frame = page.frame_locator(MAP)
     label = frame.locator(".bw-period")
     label.wait_for(timeout=30_000)
-    assert label.inner_text() == "May 2023"  # the Iran-Taliban border clash
+    assert label.inner_text() == "May 2023"  # the sample's border clash in Nimruz
     assert frame.locator("path.bw-incident").count() == 1
     frame.locator(".bw-slider").fill("2")
     assert label.inner_text() == "July 2023"
@@ -213,3 +213,31 @@ def test_playback_steps_through_periods_offline(server, new_page):
     frame.locator(".bw-play").click()
     frame.get_by_text("September 2023").wait_for(timeout=10_000)
     assert frame.locator("path.bw-incident").count() == 1
+
+
+def test_every_popup_links_its_source_and_the_brief_lists_them(server, new_page):
+    """Provenance in the browser: each incident's popup links its report (http(s) only,
+    rel noopener noreferrer); the Brief numbers its sources; synthetic data is announced."""
+    page, _ = new_page()
+    page.goto(f"{server}/?mode=points")
+    frame, loc = markers(page, TOTAL)
+    page.locator(MAP).scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    assert "SYNTHETIC DATA" in page.get_by_test_id("stMain").inner_text()
+    linked = 0
+    for i in range(loc.count()):
+        loc.nth(i).dispatch_event("click")
+        popup = frame.locator(".leaflet-popup-content").last
+        popup.wait_for()
+        assert "Dataset" in popup.inner_text() and "Source" in popup.inner_text()
+        for a in popup.locator("a").all():
+            assert a.get_attribute("href").startswith("https://example.org/synthetic/")
+            assert a.get_attribute("rel") == "noopener noreferrer"
+            assert a.get_attribute("target") == "_blank"
+            linked += 1
+    assert linked == TOTAL - 1  # the payload row has no link
+    page.goto(f"{server}/brief")
+    page.get_by_text("Sources", exact=True).wait_for(timeout=30_000)
+    refs = page.locator("a[href^='https://example.org/synthetic/']")
+    assert refs.count() == 16
+    assert "SYNTHETIC DATA" in page.locator("body").inner_text()

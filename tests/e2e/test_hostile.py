@@ -19,7 +19,7 @@ from borderwatch.data.schema import COLUMN_NAMES
 from borderwatch.present import export, maps, render
 from borderwatch.testing.server import MAP_IFRAME as MAP
 from borderwatch.testing.server import ServerError, running
-from tests.conftest import need, synthetic_row
+from tests.conftest import XSS_URL, need, synthetic_row
 from tests.e2e.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -44,7 +44,7 @@ INJECTED = 'img[src="x"], svg[onload], iframe[src^="javascript"], b[onmouseover]
 
 def hostile_rows() -> list[dict[str, object]]:
     return [synthetic_row(900 + i, latitude=32.0 + 0.8 * i, longitude=62.5 + 0.9 * i,
-                          fatalities=i,
+                          fatalities=i, source_url=XSS_URL,
                           **{f: (f"H{i}-{p}" if f == "event_id" else p) for f in FIELDS})
             for i, p in enumerate(PAYLOADS)]
 

@@ -23,6 +23,7 @@ from borderwatch.present.maps.rows import (
     incident_rows,
     playback_frames,
     radius,
+    safe_url,
 )
 from borderwatch.present.maps.style import CENTER, CHOROPLETH_COLOURS, ZOOM
 
@@ -31,5 +32,5 @@ __all__ = [
     "MAX_PAYLOAD", "MODES", "PLAYBACK_CELLS", "PLAYBACK_LIMIT", "POINTS_LIMIT", "ZOOM",
     "IncidentMap", "ModeNote", "build_map", "choropleth_bins", "drawn_mode", "explain",
     "grid_rows", "incident_fields", "incident_rows", "legend_html", "playback_frames",
-    "radius", "resolve_mode",
+    "radius", "resolve_mode", "safe_url",
 ]

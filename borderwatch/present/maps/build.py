@@ -20,12 +20,13 @@ from borderwatch.present.maps.rows import (
     heat_points,
     incident_rows,
     playback_frames,
+    toll_text,
 )
 from borderwatch.present.maps.style import CENTER, HEAT_PANE, LAND, ZOOM
 
 # A clustered incident: its circle with the short tooltip (templates/map.js).
-_CLUSTER_CALLBACK = "function (row) { return bwMarker(row).bindTooltip(bwTip(row, 4), " \
-                    "{sticky: true}); };"
+_CLUSTER_CALLBACK = ("function (row) { return bwMarker(row).bindTooltip(bwTip(row, 5), "
+                     "{sticky: true}).bindPopup(bwPopup(row, 5), {maxWidth: 360}); };")
 
 
 class IncidentMap(folium.Map):
@@ -53,14 +54,16 @@ def _add_boundaries(m: folium.Map, totals: pd.DataFrame, metric: str | None
     choropleth's class edges."""
     provinces = boundaries.display_layer("provinces")
     merged = provinces[["name", "country"]].merge(totals, on=["country", "name"], how="left")
-    merged[["incidents", "fatalities"]] = merged[["incidents", "fatalities"]].fillna(0).astype(int)
+    for col in ("incidents", "fatalities", "unknown"):  # provinces with no incident: 0
+        merged[col] = merged[col].fillna(0).astype(int)
     edges = choropleth_bins(merged[metric]) if metric else None
     fills, tips = [], []
     for row in merged.itertuples(index=False):
         fills.append(choropleth_colour(getattr(row, metric), edges)
                      if metric and edges else LAND)
         tips.append(f"<b>{esc(row.name)}</b>, {esc(row.country)}<br>"
-                    f"Incidents: {row.incidents:,}<br>Fatalities: {row.fatalities:,}")
+                    f"Incidents: {row.incidents:,}<br>Fatalities: "
+                    f"{toll_text(row.fatalities, row.unknown, row.incidents)}")
     layers.Boundaries(fills, tips).add_to(m)
     return edges
 
@@ -73,7 +76,7 @@ def _lighter_if_too_big(df: pd.DataFrame, drawn: str) -> tuple[str, list[list[An
         if not fits(rows):
             drawn = "clusters"
     if drawn == "clusters":
-        rows = incident_rows(df, full=False)
+        rows = incident_rows(df, "brief")
         if not fits(rows):
             drawn = "grid"
     return drawn, rows

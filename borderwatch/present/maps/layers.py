@@ -26,7 +26,9 @@ class Setup(MacroElement):
         <style>
           .leaflet-container { background: {{ this.sea }}; font: 13px/1.35 system-ui, sans-serif; }
           .bw-legend { background: rgba(255,255,255,.94); padding: 8px 10px; border-radius: 6px;
-                       box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 13px; line-height: 1.5; }
+                       box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 13px; line-height: 1.5;
+                       max-width: 230px; }
+          .bw-synthetic { color: #8a1c00; }
           .bw-legend b { display: block; margin-bottom: 2px; }
           .bw-swatch { display: inline-block; width: 12px; height: 12px; border-radius: 50%;
                        border: 1px solid #333; margin-right: 6px; vertical-align: -1px; }

@@ -67,17 +67,36 @@ def _event_types(df: pd.DataFrame, mode: str) -> str:
     if others:  # one colour for every type outside ACLED's six, so one line for them
         label = esc(clip(others[0], "type")) if len(others) == 1 else f"{len(others)} other types"
         rows.append(f'<span class="bw-swatch" style="background:{OTHER_COLOUR}"></span>{label}')
-    size = "Size: fatalities (small = none reported)"
+    size = "Size: fatalities; dashed outline: toll unknown"
     return head + "<br>".join(rows) + f"<br><small>{size}</small>"
+
+
+def data_line(df: pd.DataFrame) -> str:
+    """Where the incidents shown come from, for the legend: the dataset (or how many), and
+    a warning when any are synthetic."""
+    if "dataset_label" not in df or df.empty:
+        return ""
+    counts = df["dataset_label"].value_counts()
+    counts = counts[counts > 0]
+    named = esc(clip(str(counts.index[0]), "place")) if len(counts) == 1 else (
+        f"{len(counts)} datasets")
+    line = f"<br><small>Data: {named}</small>"
+    synthetic = int((df["dataset"] == "synthetic").sum()) if "dataset" in df else 0
+    if synthetic:
+        line += (f'<br><b class="bw-synthetic">{synthetic:,} SYNTHETIC (test data, not '
+                 "real events)</b>")
+    return line
 
 
 def legend_html(df: pd.DataFrame, mode: str, edges: list[int] | None,
                 cell_size: float | None = None) -> str:
-    """The legend of a map of ``df`` drawn in ``mode``."""
+    """The legend of a map of ``df`` drawn in ``mode``, with where its data come from."""
     if mode.startswith("choropleth"):
-        return _choropleth(mode, edges)
-    if mode == "heat":
-        return "<b>Incident density</b>low → high"
-    if mode == "grid" or (mode == "playback" and len(df) > PLAYBACK_LIMIT):
-        return _cells(mode, cell_size)
-    return _event_types(df, mode)
+        body = _choropleth(mode, edges)
+    elif mode == "heat":
+        body = "<b>Incident density</b>low → high"
+    elif mode == "grid" or (mode == "playback" and len(df) > PLAYBACK_LIMIT):
+        body = _cells(mode, cell_size)
+    else:
+        body = _event_types(df, mode)
+    return body + data_line(df)

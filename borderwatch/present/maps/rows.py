@@ -7,14 +7,16 @@ browser only places it (templates/map.js).
 from __future__ import annotations
 
 import html
-import json
 import math
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from jinja2.utils import htmlsafe_json_dumps
 
 from borderwatch.analysis.aggregate import FREQ, period_index
+from borderwatch.data.records import SAFE_URL
 from borderwatch.data.schema import EVENT_COLOURS, GEO_PRECISION, OTHER_COLOUR, TIME_PRECISION
 from borderwatch.geo import grid
 from borderwatch.present.maps.modes import GRID_CELLS, LAYER_BYTES, PLAYBACK_CELLS, PLAYBACK_LIMIT
@@ -53,48 +55,82 @@ def _place(row: Any) -> str:
     return str(clip(", ".join(seen), "place"))
 
 
-def _fatalities(value: Any) -> str:
-    return "not reported" if value is None or pd.isna(value) else str(int(value))
+def fatalities_text(value: Any) -> str:
+    """A toll for people: the number, or "unknown" (never 0 for unknown)."""
+    return "unknown" if value is None or pd.isna(value) else str(int(value))
+
+
+def safe_url(value: Any) -> str:
+    """A link from data, escaped for an HTML attribute, or "" unless it is http(s)."""
+    if not isinstance(value, str) or not re.fullmatch(SAFE_URL, value):
+        return ""
+    return esc(value)
 
 
 def _precision(codes: dict[int, str], value: Any) -> str:
     return "" if pd.isna(value) else codes.get(int(value), "")
 
 
-def incident_fields(row: Any, full: bool = True) -> list[str]:
-    """The escaped fields of an incident's tooltip and (``full``) popup: date, type, place,
-    fatalities, then time precision, sub-event type, actors, geo precision, source,
-    notes, id."""
-    date = esc(row.event_date.strftime("%d %B %Y"))
-    tip = [date, esc(clip(row.event_type, "type")), esc(_place(row)),
-           esc(_fatalities(row.fatalities))]
-    if not full:
+def _date(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else esc(value.strftime("%d %b %Y"))
+
+
+# What each kind of layer carries per incident (all escaped): "tip" for a tooltip, "brief"
+# adds the source link for a short popup, "full" the whole record. templates/map.js reads
+# them by position, after [lat, lon, colour, radius, known toll (1/0)].
+LEVELS = ("tip", "brief", "full")
+
+
+def incident_fields(row: Any, level: str = "full") -> list[str]:
+    """The escaped fields of an incident: date, type, place, fatalities, source ("tip");
+    then source link, source date, dataset ("brief"); then time precision, sub-event type,
+    actors, geo precision, notes, id ("full")."""
+    tip = [esc(row.event_date.strftime("%d %B %Y")), esc(clip(row.event_type, "type")),
+           esc(_place(row)), esc(fatalities_text(row.fatalities)),
+           esc(clip(row.source, "source"))]
+    if level == "tip":
         return tip
+    dataset = getattr(row, "dataset_label", None)
+    brief = [*tip, safe_url(getattr(row, "source_url", None)),
+             _date(getattr(row, "source_date", None)), esc(dataset)]
+    if level == "brief":
+        return brief
     actors = esc(clip(row.actor1, "actor")) + (
         f" vs {esc(clip(row.actor2, 'actor'))}" if not pd.isna(row.actor2) else "")
     sub = esc(clip(row.sub_event_type, "type")) if not pd.isna(row.sub_event_type) else ""
-    return [*tip, esc(_precision(TIME_PRECISION, row.time_precision)), sub, actors,
-            esc(_precision(GEO_PRECISION, row.geo_precision)), esc(clip(row.source, "source")),
-            esc(clip(row.notes, "notes")), esc(row.event_id)]
+    return [*brief, esc(_precision(TIME_PRECISION, row.time_precision)), sub, actors,
+            esc(_precision(GEO_PRECISION, row.geo_precision)), esc(clip(row.notes, "notes")),
+            esc(row.event_id)]
 
 
-def incident_rows(df: pd.DataFrame, full: bool = True) -> list[list[Any]]:
-    """[lat, lon, colour, radius, *fields] per incident."""
+def incident_rows(df: pd.DataFrame, level: str = "full") -> list[list[Any]]:
+    """[lat, lon, colour, radius, known toll (1/0), *fields] per incident."""
     return [[round(float(row.latitude), 5), round(float(row.longitude), 5),
              EVENT_COLOURS.get(row.event_type, OTHER_COLOUR), radius(row.fatalities),
-             *incident_fields(row, full)]
+             0 if pd.isna(row.fatalities) else 1, *incident_fields(row, level)]
             for row in df.itertuples(index=False)]
 
 
 def fits(rows: list[list[Any]]) -> bool:
-    """Whether incident rows fit the map's byte budget for its incident layer."""
-    return len(json.dumps(rows)) <= LAYER_BYTES
+    """Whether incident rows fit the map's byte budget for its incident layer, measured as
+    the page carries them (script-safe JSON, where & < > ' take six bytes each)."""
+    return len(htmlsafe_json_dumps(rows)) <= LAYER_BYTES
 
 
-def cell_tip(incidents: int, fatalities: int) -> str:
+def toll_text(fatalities: int, unknown: int, incidents: int) -> str:
+    """Fatalities of a group of incidents: "46", "at least 46 (unknown for 3)", "unknown"."""
+    if incidents and unknown >= incidents:
+        return "unknown"
+    if unknown:
+        return f"at least {fatalities:,} (unknown for {unknown:,})"
+    return f"{fatalities:,}"
+
+
+def cell_tip(incidents: int, fatalities: int, unknown: int = 0) -> str:
     """Tooltip of a grid cell: numbers only, nothing from a file."""
     noun = "incident" if incidents == 1 else "incidents"
-    return f"<b>{incidents:,}</b> {noun}<br>Fatalities: {fatalities:,}"
+    return (f"<b>{incidents:,}</b> {noun}<br>Fatalities: "
+            f"{toll_text(fatalities, unknown, incidents)}")
 
 
 def cell_radius(incidents: np.ndarray, most: int) -> np.ndarray:
@@ -109,7 +145,8 @@ def grid_rows(df: pd.DataFrame, max_cells: int = GRID_CELLS) -> tuple[float, lis
         return size, []
     radii = cell_radius(cells["incidents"].to_numpy(), int(cells["incidents"].max()))
     rows = [[round(float(c.lat), 4), round(float(c.lon), 4), float(r),
-             cell_tip(int(c.incidents), int(c.fatalities)), round(float(c.south), 4),
+             cell_tip(int(c.incidents), int(c.fatalities), int(c.unknown)),
+             round(float(c.south), 4),
              round(float(c.west), 4)]
             for c, r in zip(cells.itertuples(index=False), radii, strict=True)]
     return size, rows
@@ -124,7 +161,7 @@ def heat_points(df: pd.DataFrame, max_cells: int) -> list[list[float]]:
 
 
 def playback_frames(df: pd.DataFrame, period: str) -> tuple[list[list[Any]], list[str]]:
-    """Rows [lat, lon, colour, radius, period index, tooltip fields] and one label per period
+    """Rows [lat, lon, colour, radius, known, period index, fields] and one label per period
     (every period from the first incident's to the last's, empty ones included).
 
     Up to PLAYBACK_LIMIT incidents, one row per incident; beyond it, one row per grid
@@ -137,12 +174,12 @@ def playback_frames(df: pd.DataFrame, period: str) -> tuple[list[list[Any]], lis
     labels = [p.strftime(fmt) for p in periods]
     index = pd.Index(periods).get_indexer(starts)
     if len(df) <= PLAYBACK_LIMIT:
-        rows = [[*r[:4], int(i), *r[4:]]
-                for r, i in zip(incident_rows(df, full=False), index, strict=True)]
+        rows = [[*r[:5], int(i), *r[5:]]
+                for r, i in zip(incident_rows(df, "brief"), index, strict=True)]
         return rows, labels
     _size, cells = grid.cells(df, PLAYBACK_CELLS, groups=index, n_groups=len(periods))
     radii = cell_radius(cells["incidents"].to_numpy(), int(cells["incidents"].max()))
-    rows = [[round(float(c.lat), 4), round(float(c.lon), 4), CELL_COLOUR, float(r),
-             int(c.group), cell_tip(int(c.incidents), int(c.fatalities))]
+    rows = [[round(float(c.lat), 4), round(float(c.lon), 4), CELL_COLOUR, float(r), 1,
+             int(c.group), cell_tip(int(c.incidents), int(c.fatalities), int(c.unknown))]
             for c, r in zip(cells.itertuples(index=False), radii, strict=True)]
     return rows, labels

@@ -3,39 +3,53 @@
 // Every string these functions put into the page arrives already HTML-escaped by the
 // server (borderwatch/present/maps/rows.py); they only place and join it.
 //
-// An incident row is [lat, lon, colour, radius, date, type, place, fatalities,
-// time precision, sub-event type, actors, geo precision, source, notes, id]; the fields
-// start at index 4 (5 in playback rows, whose index 4 is the period).
+// An incident row is [lat, lon, colour, radius, known toll (1/0), fields...]; its fields
+// (rows.py, incident_fields) are date, type, place, fatalities, source, then for a popup
+// source link, source date, dataset, and for the full record time precision, sub-event
+// type, actors, geo precision, notes, id. Playback rows hold the period before the fields.
 
 window.bwTip = function (r, i) {
     return '<b>' + r[i] + '</b> · ' + r[i + 1] + '<br>' + r[i + 2] +
-           '<br>Fatalities: ' + r[i + 3];
+           '<br>Fatalities: ' + r[i + 3] + (r[i + 4] ? '<br>Source: ' + r[i + 4] : '');
+};
+
+// The source as a link when the row has one: http(s) only, checked and escaped in Python.
+window.bwSource = function (outlet, url, date) {
+    var text = outlet || 'source';
+    var link = url ? '<a href="' + url + '" target="_blank" rel="noopener noreferrer">' +
+        text + '</a>' : text;
+    return link + (date ? ' <small>(' + date + ')</small>' : '');
 };
 
 window.bwPopup = function (r, i) {
-    var rows = [['Date', r[i] + ' <small>(' + r[i + 4] + ')</small>'],
-                ['Type', r[i + 1] + (r[i + 5] ? ' / ' + r[i + 5] : '')],
-                ['Actors', r[i + 6]],
-                ['Place', r[i + 2] + ' <small>(' + r[i + 7] + ')</small>'],
-                ['Fatalities', r[i + 3]], ['Source', r[i + 8]], ['Notes', r[i + 9]],
-                ['ID', r[i + 10]]];
+    var full = r.length > i + 8;
+    var rows = [['Date', r[i] + (full && r[i + 8] ? ' <small>(' + r[i + 8] + ')</small>' : '')],
+                ['Type', r[i + 1] + (full && r[i + 9] ? ' / ' + r[i + 9] : '')]];
+    if (full) { rows.push(['Actors', r[i + 10]]); }
+    rows.push(['Place', r[i + 2] + (full && r[i + 11] ? ' <small>(' + r[i + 11] + ')</small>' : '')],
+              ['Fatalities', r[i + 3]],
+              ['Source', bwSource(r[i + 4], r[i + 5], r[i + 6])],
+              ['Dataset', r[i + 7]]);
+    if (full) { rows.push(['Notes', r[i + 12]], ['ID', r[i + 13]]); }
     return '<table class="bw-popup">' + rows.map(function (x) {
         return '<tr><th>' + x[0] + '</th><td>' + x[1] + '</td></tr>'; }).join('') +
         '</table>';
 };
 
-// One incident's circle, in its type's colour and sized by its toll.
+// One incident's circle, in its type's colour and sized by its toll; a dashed outline
+// when the toll is unknown (not zero).
 window.bwMarker = function (r) {
     return L.circleMarker([r[0], r[1]], {radius: r[3], color: '#333', weight: 1,
-        fillColor: r[2], fillOpacity: 0.85, className: 'bw-incident'});
+        dashArray: r[4] ? null : '3 2', fillColor: r[2], fillOpacity: 0.85,
+        className: 'bw-incident'});
 };
 
 window.bwPoints = function (map, rows) {
     var layer = L.featureGroup().addTo(map);
     rows.forEach(function (r) {
         bwMarker(r)
-            .bindTooltip(bwTip(r, 4), {sticky: true})
-            .bindPopup(bwPopup(r, 4), {maxWidth: 360})
+            .bindTooltip(bwTip(r, 5), {sticky: true})
+            .bindPopup(bwPopup(r, 5), {maxWidth: 360})
             .on('mouseover', function () { this.setStyle({weight: 3}); })
             .on('mouseout', function () { this.setStyle({weight: 1}); })
             .addTo(layer);
@@ -123,12 +137,12 @@ window.bwFit = function (map, bounds) {
 };
 
 // Incidents (or grid cells) period by period: play/pause, a slider, the period's label.
-// Rows are [lat, lon, colour, radius, period, tooltip fields...] or, for cells,
-// [lat, lon, colour, radius, period, tooltip].
+// Rows are [lat, lon, colour, radius, known, period, fields...] or, for cells,
+// [lat, lon, colour, radius, 1, period, tooltip].
 window.bwPlayback = function (map, rows, labels, interval) {
     var layer = L.layerGroup().addTo(map);
     var byPeriod = labels.map(function () { return []; });
-    rows.forEach(function (r) { byPeriod[r[4]].push(r); });
+    rows.forEach(function (r) { byPeriod[r[5]].push(r); });
     var ctl = L.control({position: 'topright'});
     var state = {i: 0, timer: null};
     ctl.onAdd = function () {
@@ -149,8 +163,9 @@ window.bwPlayback = function (map, rows, labels, interval) {
         slider.value = String(i);
         layer.clearLayers();
         byPeriod[i].forEach(function (r) {
-            bwMarker(r).bindTooltip(r.length > 6 ? bwTip(r, 5) : r[5], {sticky: true})
-                .addTo(layer);
+            var m = bwMarker(r).bindTooltip(r.length > 7 ? bwTip(r, 6) : r[6], {sticky: true});
+            if (r.length > 7) { m.bindPopup(bwPopup(r, 6), {maxWidth: 360}); }
+            m.addTo(layer);
         });
         root.querySelector('.bw-period').textContent = labels[i];
         root.querySelector('.bw-count').textContent =
