@@ -120,12 +120,12 @@ def test_popup_shows_the_full_record_with_its_source(sample):
     blank = next(sample[sample.event_id == "SYN-00007"].itertuples(index=False))
     assert "unknown" in maps.incident_fields(blank)
     assert len(maps.incident_fields(row, "tip")) == 5
-    assert len(maps.incident_fields(row, "brief")) == 8
+    assert len(maps.incident_fields(row, "brief")) == 9
 
 
 def test_long_texts_are_cut_in_the_popup_only(sample):
     row = next(sample.assign(notes="word " * 500).itertuples(index=False))
-    notes = maps.incident_fields(row)[12]
+    notes = maps.incident_fields(row)[13]
     assert len(notes) == maps.CLIP["notes"] and notes.endswith("…")
 
 
@@ -224,7 +224,7 @@ def test_playback_of_many_incidents_plays_cells(many):
     assert len(rows) <= maps.PLAYBACK_CELLS and len(labels) > 100
     assert all(isinstance(r[6], str) and r[6].startswith("<b>") for r in rows)
     few, _ = maps.playback_frames(many.head(50), "month")
-    assert len(few) == 50 and len(few[0]) == 14  # one row per incident with its fields
+    assert len(few) == 50 and len(few[0]) == 15  # one row per incident with its fields
 
 
 def test_hostile_long_texts_never_break_the_budget(sample):

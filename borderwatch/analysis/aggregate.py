@@ -98,9 +98,11 @@ def top_actors(df: pd.DataFrame, n: int = 10) -> pd.Series:
     pandas.Series
         Counts indexed by actor, largest first.
     """
-    first = df["actor1"].value_counts()
-    second = df.loc[(df["actor2"] != df["actor1"]).fillna(True).to_numpy(bool),
-                    "actor2"].value_counts()
+    a1, a2 = ("actor1_canonical", "actor2_canonical") if "actor1_canonical" in df else (
+        "actor1", "actor2")
+    first = df[a1].value_counts()
+    # The two columns share their categories, so this compares integer codes.
+    second = df.loc[(df[a2] != df[a1]).fillna(True).to_numpy(bool), a2].value_counts()
     both = first.add(second, fill_value=0).astype("int64")
     both = both[both > 0]
     both.index = both.index.astype(str)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from borderwatch.data import actors
 from borderwatch.data.schema import EVENT_TYPES
 
 MAX_TEXT = 200  # longest search text
@@ -95,9 +96,11 @@ class Vocabulary:
         """
         pairs = df[["admin1", "country"]].dropna().drop_duplicates()
         dates = df["event_date"]
+        actor_cols = (("actor1_canonical", "actor2_canonical") if "actor1_canonical" in df
+                      else ("actor1", "actor2"))
         return cls(first=dates.min().date() if len(df) else None,
                    last=dates.max().date() if len(df) else None,
-                   actors=_values(df, "actor1", "actor2"),
+                   actors=_values(df, *actor_cols),
                    event_types=_values(df, "event_type"),
                    sub_event_types=_values(df, "sub_event_type"),
                    countries=_values(df, "country"), provinces=_values(df, "admin1"),
@@ -154,10 +157,22 @@ def _date_mask(df: pd.DataFrame, f: Filters) -> np.ndarray:
     return mask
 
 
+def actor_columns(df: pd.DataFrame) -> tuple[str, str]:
+    """The actor columns to count and filter on: canonical names where the frame has them."""
+    if "actor1_canonical" in df:
+        return "actor1_canonical", "actor2_canonical"
+    return "actor1", "actor2"
+
+
 def _text_mask(df: pd.DataFrame, text: str) -> np.ndarray:
     found = np.zeros(len(df), dtype=bool)
     for col in SEARCHED:
         found |= _contains(df[col], text)
+    # An actor's other names find it too ("IS-K" finds ISKP).
+    named = sorted(actors.matching(text))
+    if named:
+        a1, a2 = actor_columns(df)
+        found |= (df[a1].isin(named) | df[a2].isin(named)).to_numpy(bool)
     return found
 
 
@@ -177,9 +192,10 @@ def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
         ``df`` itself when nothing is filtered out (no copy), else the matching rows.
     """
     mask = _date_mask(df, f)
-    if f.actors:
-        actors = list(f.actors)
-        mask &= (df["actor1"].isin(actors) | df["actor2"].isin(actors)).to_numpy()
+    if f.actors:  # canonical names (data.actors) where the frame has them
+        a1, a2 = actor_columns(df)
+        chosen = list(f.actors)
+        mask &= (df[a1].isin(chosen) | df[a2].isin(chosen)).to_numpy()
     for name, col in _LIST_COLUMNS:
         chosen = getattr(f, name)
         if chosen and col in df:

@@ -59,6 +59,7 @@ batches_table = sa.Table(
     sa.Column("updated", sa.Integer, nullable=False),
     sa.Column("unchanged", sa.Integer, nullable=False),
     sa.Column("rejected", sa.Integer, nullable=False),
+    sa.Column("deleted", sa.Integer),  # rows a source withdrew (pulls)
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_by", sa.Text, nullable=False),
     sa.Column("undone_at", sa.DateTime(timezone=True)),
@@ -70,8 +71,38 @@ changes_table = sa.Table(
     sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id"), nullable=False,
               index=True),
     sa.Column("event_id", sa.String(200), nullable=False, index=True),
-    sa.Column("action", sa.String(8), nullable=False),  # insert | update
+    sa.Column("action", sa.String(8), nullable=False),  # insert | update | delete
     sa.Column("before", sa.Text),  # JSON of the replaced row, for updates
+)
+# One row per pull from a live source (ACLED, UCDP), successful or not: what the Sources
+# panel shows, and where the next incremental pull starts.
+pulls_table = sa.Table(
+    "pulls", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("user", sa.Text, nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),  # ok | failed | dry-run
+    sa.Column("message", sa.Text),
+    sa.Column("since", sa.Text),  # what was asked for: a timestamp, a date, or versions
+    sa.Column("checkpoint", sa.BigInteger),  # the newest source timestamp seen
+    sa.Column("fetched", sa.Integer),
+    sa.Column("inserted", sa.Integer),
+    sa.Column("updated", sa.Integer),
+    sa.Column("deleted", sa.Integer),
+    sa.Column("unchanged", sa.Integer),
+    sa.Column("rejected", sa.Integer),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id")),
+)
+# Analysts' decisions about linked records (data/links.py): a pair they unlinked.
+link_decisions = sa.Table(
+    "link_decisions", metadata,
+    sa.Column("event_a", sa.String(200), primary_key=True),
+    sa.Column("event_b", sa.String(200), primary_key=True),
+    sa.Column("decision", sa.String(8), nullable=False),  # "unlink"
+    sa.Column("decided_by", sa.Text, nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
 )
 meta_table = sa.Table(
     "meta", metadata,

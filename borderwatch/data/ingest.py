@@ -158,8 +158,32 @@ def validate(data: bytes, file_name: str, engine: Engine | None = None,
     except readers.FileLevelError as exc:
         report.file_error, report.unreadable = str(exc), exc.unreadable
         return report
-    raw = read.raw.reset_index(drop=True)
     report.format, report.encoding, report.delimiter = read.format, read.encoding, read.delimiter
+    return check_rows(read.raw, report, engine, apply_swaps)
+
+
+def check_rows(raw: pd.DataFrame, report: Report, engine: Engine | None = None,
+               apply_swaps: bool = False) -> Report:
+    """Validate rows already in the native columns (as strings, with ``file_row``): what
+    ``validate`` does once a file is read, and what a pull from a live source does.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        Native columns as strings, plus ``file_row`` (the row's number in its source).
+    report : Report
+        Filled in and returned.
+    engine : sqlalchemy.engine.Engine, optional
+        The store, to tell new rows from updates and unchanged ones.
+    apply_swaps : bool
+        Swap latitude and longitude where only the swapped point is in the region.
+
+    Returns
+    -------
+    Report
+        ``report``, with the valid rows, errors and warnings.
+    """
+    raw = raw.reset_index(drop=True)
     report.rows = len(raw)
     file_rows = raw.pop("file_row")
     warnings = _swaps(raw, file_rows, apply_swaps, report)

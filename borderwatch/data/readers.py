@@ -30,6 +30,7 @@ UCDP_EVENT_TYPES = {"1": ("Battles", "Armed clash"), "2": ("Battles", "Armed cla
 # where_prec 1 exact place, 2 within 25 km, 3 second-order division, 4 first-order
 # division, 5 linear feature, 6 country, 7 international waters.
 UCDP_GEO_PRECISION = {"1": "1", "2": "2", "3": "2", "4": "3", "5": "3", "6": "3", "7": "3"}
+COUNTRY_LEVEL_NOTE = " [UCDP: location known only to the country (where_prec 6-7)]"
 # date_prec 1 exact day, 2 two-six days, 3 week, 4 month, 5 year.
 UCDP_TIME_PRECISION = {"1": "1", "2": "2", "3": "2", "4": "3", "5": "3"}
 
@@ -122,7 +123,7 @@ def read_bytes(data: bytes, name: str = "upload.csv") -> ReadResult:
         rows = pd.Series(range(2, len(frame) + 2), dtype="int64")
     else:
         rows = pd.Series(_physical_rows(text, delimiter)[1:len(frame) + 1], dtype="int64")
-    mapped = {"native": _native, "acled": _acled, "ucdp": _ucdp}[fmt](frame)
+    mapped = {"native": _native, "acled": map_acled, "ucdp": map_ucdp}[fmt](frame)
     mapped["file_row"] = rows.to_numpy() if len(rows) == len(mapped) else range(2, len(mapped) + 2)
     return ReadResult(fmt, encoding, delimiter, mapped)
 
@@ -181,7 +182,8 @@ def first_date(text: pd.Series) -> pd.Series:
     return text.fillna("").str.extract(r"(\d{4}-\d{2}-\d{2})", expand=False).fillna("")
 
 
-def _acled(frame: pd.DataFrame) -> pd.DataFrame:
+def map_acled(frame: pd.DataFrame) -> pd.DataFrame:
+    """ACLED columns (export or API, as strings) in Borderwatch's native columns."""
     out = pd.DataFrame(index=frame.index)
     same = ("event_type", "sub_event_type", "actor1", "actor2", "country", "admin1",
             "admin2", "location", "latitude", "longitude", "geo_precision", "fatalities",
@@ -196,7 +198,9 @@ def _acled(frame: pd.DataFrame) -> pd.DataFrame:
     return out[list(COLUMN_NAMES)]
 
 
-def _ucdp(frame: pd.DataFrame) -> pd.DataFrame:
+def map_ucdp(frame: pd.DataFrame) -> pd.DataFrame:
+    """UCDP GED columns (file or API, as strings) in Borderwatch's native columns; rows
+    whose location is known only to the country (where_prec 6-7) say so in their notes."""
     out = pd.DataFrame(index=frame.index)
     get = frame.get
     out["event_id"] = "UCDP-" + frame["id"].str.strip()
@@ -225,5 +229,8 @@ def _ucdp(frame: pd.DataFrame) -> pd.DataFrame:
                      + article.where(article == "", ": " + article))
     out["source_url"] = first_url(article)
     out["source_date"] = first_date(get("source_date", pd.Series("", index=frame.index)))
-    out["notes"] = get("source_headline", pd.Series("", index=frame.index)).fillna("")
+    notes = get("source_headline", pd.Series("", index=frame.index)).fillna("")
+    where = get("where_prec", pd.Series("", index=frame.index)).fillna("").str.strip()
+    country_level = where.isin(["6", "7"])
+    out["notes"] = notes.where(~country_level, notes + COUNTRY_LEVEL_NOTE).str.strip()
     return out[list(COLUMN_NAMES)]

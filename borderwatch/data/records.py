@@ -19,6 +19,8 @@ INCIDENTS_CSV = ROOT / "incidents.csv"
 # A link shown to users: http(s) only, no spaces or control characters.
 SAFE_URL = r"(?i)https?://[^\s\x00-\x1f\x7f]+"
 SYNTHETIC = "SYNTHETIC"  # every synthetic row says so at the start of its source
+# ... or of one of its ";"-separated parts ("UCDP GED; SYNTHETIC" from a UCDP-layout file).
+_SYNTHETIC_RE = rf"(?i)(?:^|;)\s*{SYNTHETIC}"
 
 
 def incidents_path() -> Path:
@@ -242,11 +244,12 @@ def python_values(values: pd.Series) -> list[Any]:
 
 
 def is_synthetic(df: pd.DataFrame) -> pd.Series:
-    """Which rows of ``df`` are labelled synthetic: booleans, true where the source starts
-    with "SYNTHETIC"."""
+    """Which rows of ``df`` are labelled synthetic: booleans, true where the source, or one
+    of its ";"-separated parts, starts with "SYNTHETIC"."""
     source = df["source"]
     if isinstance(source.dtype, pd.CategoricalDtype):
-        marked = source.cat.categories.str.upper().str.startswith(SYNTHETIC)
+        marked = source.cat.categories.str.contains(_SYNTHETIC_RE, regex=True)
         return pd.Series(marked[source.cat.codes.to_numpy()] & (source.cat.codes >= 0).to_numpy(),
                          index=df.index)
-    return source.astype("string").str.upper().str.startswith(SYNTHETIC).fillna(False).astype(bool)
+    return (source.astype("string").str.contains(_SYNTHETIC_RE, regex=True)
+            .fillna(False).astype(bool))

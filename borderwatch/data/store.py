@@ -42,11 +42,13 @@ class ImportResult:
     updated: int
     unchanged: int
     rejected: int
+    deleted: int = 0
 
     def summary(self) -> str:
         """The counts in words, e.g. "batch 3: 10 inserted, 2 updated, ..."."""
         batch = f"batch {self.batch_id}" if self.batch_id else "no batch (nothing changed)"
-        return (f"{batch}: {self.inserted} inserted, {self.updated} updated, "
+        gone = f", {self.deleted} deleted" if self.deleted else ""
+        return (f"{batch}: {self.inserted} inserted, {self.updated} updated{gone}, "
                 f"{self.unchanged} unchanged, {self.rejected} rejected")
 
 
@@ -187,13 +189,14 @@ def current_user() -> str:
 
 def import_rows(engine: Engine, rows: pd.DataFrame, *, file_name: str, sha256: str,
                 fmt: str, total_rows: int, rejected: int, user: str | None = None,
-                dataset: str = "upload") -> ImportResult:
-    """Insert new rows and update changed ones (matched by event_id), in one transaction.
+                dataset: str = "upload", deleted_ids: Sequence[str] = ()) -> ImportResult:
+    """Insert new rows, update changed ones (matched by event_id) and delete the rows named
+    in ``deleted_ids`` (a source withdrew them), in one transaction.
 
     ``rows`` holds valid rows: the schema columns, the derived ones, and ``file_row``
     (the row number in the file, if any). ``dataset`` is the kind of batch (``db.DATASETS``);
-    rows labelled SYNTHETIC are "synthetic" whatever it is. Nothing is written when nothing
-    changed.
+    rows labelled SYNTHETIC are "synthetic" whatever it is. Everything the batch changes is
+    logged, so ``undo`` restores the store exactly. Nothing is written when nothing changed.
     """
     rows = rows.copy()
     rows["row_hash"] = row_hashes(rows)
@@ -205,29 +208,38 @@ def import_rows(engine: Engine, rows: pd.DataFrame, *, file_name: str, sha256: s
         kind = classify(known_hashes(conn, rows["event_id"]), rows["row_hash"])
         new, changed = rows[kind == NEW], rows[kind == CHANGED]
         unchanged = int((kind == UNCHANGED).sum())
-        if new.empty and changed.empty:
+        gone = sorted(existing(conn, [e for e in deleted_ids if e not in set(rows["event_id"])]))
+        if new.empty and changed.empty and not gone:
             return ImportResult(None, 0, 0, unchanged, rejected)
         batch_id = conn.execute(sa.insert(batches_table).values(
             file_name=file_name, sha256=sha256, format=fmt, rows=total_rows,
             inserted=len(new), updated=len(changed), unchanged=unchanged, rejected=rejected,
-            created_at=dt.datetime.now(dt.UTC), created_by=user or current_user(),
-            dataset=dataset,
+            deleted=len(gone), created_at=dt.datetime.now(dt.UTC),
+            created_by=user or current_user(), dataset=dataset,
         ).returning(batches_table.c.id)).scalar_one()
-        new = new.assign(batch_id=batch_id)
-        changed = changed.assign(batch_id=batch_id)
-        before = {r["event_id"]: r for r in _full_rows(conn, changed["event_id"].tolist())}
-        _bulk_insert(conn, "incidents", STORED, _tuples(new, STORED))
-        _update_rows(conn, [dict(zip(STORED, r, strict=True))
-                            for r in _tuples(changed, STORED)])
-        log = ([(batch_id, e, "insert", None) for e in new["event_id"]]
-               + [(batch_id, e, "update", _json_row(before[e])) for e in changed["event_id"]])
-        _bulk_insert(conn, "batch_changes", ("batch_id", "event_id", "action", "before"), log)
-        db.bump_version(conn)
+        _write_batch(conn, batch_id, new.assign(batch_id=batch_id),
+                     changed.assign(batch_id=batch_id), gone)
     if engine.dialect.name == "postgresql" and len(new) > 10_000:
         with engine.connect() as conn:  # fresh statistics, so lookups use the index
             conn.execute(sa.text("ANALYZE incidents"))
             conn.commit()
-    return ImportResult(int(batch_id), len(new), len(changed), unchanged, rejected)
+    return ImportResult(int(batch_id), len(new), len(changed), unchanged, rejected, len(gone))
+
+
+def _write_batch(conn: Connection, batch_id: int, new: pd.DataFrame, changed: pd.DataFrame,
+                 gone: list[str]) -> None:
+    """Write a batch's rows and log each change with what it replaced."""
+    replaced = changed["event_id"].tolist() + gone
+    before = {r["event_id"]: r for r in _full_rows(conn, replaced)}
+    _bulk_insert(conn, "incidents", STORED, _tuples(new, STORED))
+    _update_rows(conn, [dict(zip(STORED, r, strict=True)) for r in _tuples(changed, STORED)])
+    for part in _chunks(gone):
+        conn.execute(sa.delete(incidents_table).where(incidents_table.c.event_id.in_(part)))
+    log = ([(batch_id, e, "insert", None) for e in new["event_id"]]
+           + [(batch_id, e, "update", _json_row(before[e])) for e in changed["event_id"]]
+           + [(batch_id, e, "delete", _json_row(before[e])) for e in gone])
+    _bulk_insert(conn, "batch_changes", ("batch_id", "event_id", "action", "before"), log)
+    db.bump_version(conn)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -245,7 +257,7 @@ def _update_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def undo(engine: Engine, batch_id: int) -> dict[str, int]:
-    """Undo a batch: delete what it inserted, restore what it updated."""
+    """Undo a batch: delete what it inserted, restore what it updated or deleted."""
     b, c, t = batches_table.c, changes_table.c, incidents_table.c
     with db.writing(engine) as conn:
         db.lock(conn)
@@ -269,13 +281,18 @@ def undo(engine: Engine, batch_id: int) -> dict[str, int]:
         inserted = [e for e, action, _ in changes if action == "insert"]
         restored = [_from_json_row(before) for _, action, before in changes
                     if action == "update"]
+        revived = [_from_json_row(before) for _, action, before in changes
+                   if action == "delete"]
         for part in _chunks(inserted):
             conn.execute(sa.delete(incidents_table).where(t.event_id.in_(part)))
         _update_rows(conn, restored)
+        _bulk_insert(conn, "incidents", STORED, [tuple(
+            v.isoformat() if isinstance(v, dt.date) else v for v in (r.get(k) for k in STORED))
+            for r in revived])
         conn.execute(sa.update(batches_table).where(b.id == batch_id)
                      .values(undone_at=dt.datetime.now(dt.UTC)))
         db.bump_version(conn)
-    return {"deleted": len(inserted), "restored": len(restored)}
+    return {"deleted": len(inserted), "restored": len(restored) + len(revived)}
 
 
 def batches(engine: Engine) -> pd.DataFrame:

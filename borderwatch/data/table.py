@@ -139,7 +139,7 @@ def _with_datasets(df: pd.DataFrame, engine: Engine) -> pd.DataFrame:
     batch = df["batch_id"].fillna(0).to_numpy(dtype=np.int64)
     pair = kind.cat.codes.to_numpy(np.int64) * (int(batch.max(initial=0)) + 1) + batch
     codes, uniques = pd.factorize(pair)
-    keys, labels = [], []
+    keys, labels, sources = [], [], []
     for value in uniques:
         code, batch_id = divmod(int(value), int(batch.max(initial=0)) + 1)
         k = kind.cat.categories[code] if code >= 0 else "upload"
@@ -150,9 +150,13 @@ def _with_datasets(df: pd.DataFrame, engine: Engine) -> pd.DataFrame:
         else:
             keys.append(k)
             labels.append(KIND_LABELS.get(k, k))
-    df["dataset_key"] = pd.Categorical.from_codes(
-        *_dedupe(codes, keys))
+        # Which source a row comes from, for linking: an uploaded ACLED or UCDP file is
+        # that source, as a pull of it is.
+        fmt = getattr(b, "format", "") if b is not None else ""
+        sources.append(fmt if k in ("upload", "synthetic") and fmt in ("acled", "ucdp") else k)
+    df["dataset_key"] = pd.Categorical.from_codes(*_dedupe(codes, keys))
     df["dataset_label"] = pd.Categorical.from_codes(*_dedupe(codes, labels))
+    df["source_key"] = pd.Categorical.from_codes(*_dedupe(codes, sources))
     return df
 
 

@@ -23,6 +23,8 @@ BASEMAPS: dict[str, str] = {
 }
 PERIODS: dict[str, str] = {"week": "Week", "month": "Month"}
 PRESENT: dict[str, str] = {"0": "Off", "1": "On"}
+RECORDS: dict[str, str] = {"linked": "Each event once (linked reports merged)",
+                           "all": "Every record (each source's report)"}
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,11 @@ class Display:
     basemap: str = "none"
     period: str = "month"
     present: str = "0"  # presentation mode: "1" hides the controls
+    records: str = "linked"  # "all": every source's record, linked ones not merged
 
 
 CHOICES: dict[str, dict[str, str]] = {"mode": MODES, "basemap": BASEMAPS, "period": PERIODS,
-                                      "present": PRESENT}
+                                      "present": PRESENT, "records": RECORDS}
 FILTER_FIELDS = frozenset(f.name for f in fields(Filters))
 DISPLAY_FIELDS = frozenset(f.name for f in fields(Display))
 # The link parameter of each field of the view.

@@ -12,7 +12,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from borderwatch.analysis import filters
-from borderwatch.data import db, ingest, table
+from borderwatch.data import db, ingest, links
 
 
 @st.cache_resource(show_spinner="Opening the incident store…")
@@ -49,7 +49,14 @@ def data_version() -> str:
 # modify it.
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=2)
 def _load(version: str) -> pd.DataFrame:
-    return table.read_incidents(engine())
+    """Every record, with canonical actor names and the group of each linked record."""
+    return links.read_linked(engine())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _counted(version: str) -> pd.DataFrame:
+    """One row per event: each linked group as its representative record."""
+    return links.count_once(_load(version))
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -62,7 +69,8 @@ class Loaded:
     """The incidents as of one data version, with the values they hold."""
 
     version: str
-    frame: pd.DataFrame  # shared and read-only
+    frame: pd.DataFrame  # every record (shared and read-only)
+    counted: pd.DataFrame  # linked records counted once (shared and read-only)
     vocabulary: filters.Vocabulary
 
 
@@ -70,6 +78,10 @@ def load() -> Loaded:
     """The incidents as they are now: one version query per page run, then caches."""
     version = data_version()
     try:
-        return Loaded(version, _load(version), _vocabulary(version))
+        return Loaded(version, _load(version), _counted(version), _vocabulary(version))
     except sa.exc.SQLAlchemyError as exc:  # the store turns ADBC's errors into these
         _unreachable(exc)
+    except links.SettingError as exc:
+        st.error(str(exc), icon=":material/settings:")
+        st.stop()
+        raise AssertionError("unreachable") from exc

@@ -72,8 +72,9 @@ def _setup(title: str) -> View:
     params = vm.to_params(f, d)
     state.write_url(params)  # a page change clears the URL: put the view back
     # Not cached: filtering in memory costs less than keeping a copy per view.
-    view = View(filters=f, display=d, data=flt.apply(loaded.frame, f), full=loaded.frame,
-                user=user, params=params)
+    base = loaded.frame if d.records == "all" else loaded.counted
+    view = View(filters=f, display=d, data=flt.apply(base, f), full=base, user=user,
+                params=params)
     if view.presenting:
         st.html(PRESENTATION_CSS)
         st.info(f"**{len(view.data):,}** of {view.total:,} incidents · "
@@ -81,7 +82,7 @@ def _setup(title: str) -> View:
         synthetic_banner(view)
         return view
     with st.sidebar:
-        sidebar.sidebar(f, loaded.vocabulary, params, user, len(view.data), view.total)
+        sidebar.sidebar(f, d, loaded.vocabulary, params, user, len(view.data), view.total)
         access.identity(user)
     for notice in state.notices():
         st.warning(notice, icon=":material/link_off:")

@@ -93,7 +93,7 @@ def display_select(name: str, label: str, d: vm.Display, container: Any = st) ->
                         **state.bind(name, getattr(d, name)))
 
 
-def sidebar(f: Filters, vocab: Vocabulary, params: dict[str, str | list[str]],
+def sidebar(f: Filters, d: vm.Display, vocab: Vocabulary, params: dict[str, str | list[str]],
             user: auth.User, shown: int, total: int) -> None:
     """The shared sidebar (call inside ``with st.sidebar``)."""
     st.markdown("### Borderwatch")
@@ -101,6 +101,7 @@ def sidebar(f: Filters, vocab: Vocabulary, params: dict[str, str | list[str]],
     st.metric("Incidents shown", f"{shown:,}", help="Incidents matching the filters")
     st.caption(f"of {total:,} in the data")
     filter_widgets(f, vocab)
+    display_select("records", "Linked reports", d)
     with st.expander("Share this view", icon=":material/link:"):
         st.caption("Copy the link: it opens this page with these filters.")
         st.code(share_link(params), language=None, wrap_lines=True)

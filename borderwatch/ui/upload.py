@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 
 from borderwatch.data import ingest, store
 from borderwatch.present import maps
-from borderwatch.ui import data, frame
+from borderwatch.ui import data, frame, review, sources
 from borderwatch.ui.text import md_escape
 
 REPORT = "bw_upload_report"
@@ -65,7 +65,10 @@ def upload_page() -> None:
                                   key=f"upload_{st.session_state.get(GENERATION, 0)}")
         if upload is not None:
             _validate_and_import(upload, view.user.name)
+        sources.sources_panel(view.user.name)
         _history()
+        review.links_panel(view.user.name)
+        review.actors_panel()
 
 
 def _validate_and_import(upload: UploadedFile, user: str) -> None:

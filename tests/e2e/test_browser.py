@@ -8,6 +8,7 @@ import time
 from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from borderwatch.testing.server import MAP_IFRAME
 from tests.conftest import XSS
@@ -239,5 +240,5 @@ def test_every_popup_links_its_source_and_the_brief_lists_them(server, new_page)
     page.goto(f"{server}/brief")
     page.get_by_text("Sources", exact=True).wait_for(timeout=30_000)
     refs = page.locator("a[href^='https://example.org/synthetic/']")
-    assert refs.count() == 16
+    expect(refs).to_have_count(16, timeout=30_000)
     assert "SYNTHETIC DATA" in page.locator("body").inner_text()

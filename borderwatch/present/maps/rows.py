@@ -81,10 +81,26 @@ def _date(value: Any) -> str:
 LEVELS = ("tip", "brief", "full")
 
 
+def also_reported(others: Any) -> str:
+    """The other records linked to an incident, as escaped HTML: each one's dataset, toll
+    and source with its link (http(s) only)."""
+    if not isinstance(others, tuple) or not others:
+        return ""
+    items = []
+    for dataset, toll, source, url, event_id in others:
+        link = safe_url(url)
+        cited = esc(clip(source, "source"))
+        cited = (f'<a href="{link}" target="_blank" rel="noopener noreferrer">{cited}</a>'
+                 if link else cited)
+        items.append(f"{esc(dataset)} ({esc(event_id)}): toll {esc(fatalities_text(toll))}; "
+                     f"{cited}")
+    return "<br>".join(items)
+
+
 def incident_fields(row: Any, level: str = "full") -> list[str]:
     """The escaped fields of an incident: date, type, place, fatalities, source ("tip");
-    then source link, source date, dataset ("brief"); then time precision, sub-event type,
-    actors, geo precision, notes, id ("full")."""
+    then source link, source date, dataset, other linked records ("brief"); then time
+    precision, sub-event type, actors, geo precision, notes, id ("full")."""
     tip = [esc(row.event_date.strftime("%d %B %Y")), esc(clip(row.event_type, "type")),
            esc(_place(row)), esc(fatalities_text(row.fatalities)),
            esc(clip(row.source, "source"))]
@@ -92,7 +108,8 @@ def incident_fields(row: Any, level: str = "full") -> list[str]:
         return tip
     dataset = getattr(row, "dataset_label", None)
     brief = [*tip, safe_url(getattr(row, "source_url", None)),
-             _date(getattr(row, "source_date", None)), esc(dataset)]
+             _date(getattr(row, "source_date", None)), esc(dataset),
+             also_reported(getattr(row, "others", None))]
     if level == "brief":
         return brief
     actors = esc(clip(row.actor1, "actor")) + (

@@ -5,8 +5,9 @@
 //
 // An incident row is [lat, lon, colour, radius, known toll (1/0), fields...]; its fields
 // (rows.py, incident_fields) are date, type, place, fatalities, source, then for a popup
-// source link, source date, dataset, and for the full record time precision, sub-event
-// type, actors, geo precision, notes, id. Playback rows hold the period before the fields.
+// source link, source date, dataset, other linked records, and for the full record time
+// precision, sub-event type, actors, geo precision, notes, id. Playback rows hold the
+// period before the fields.
 
 window.bwTip = function (r, i) {
     return '<b>' + r[i] + '</b> · ' + r[i + 1] + '<br>' + r[i + 2] +
@@ -22,15 +23,17 @@ window.bwSource = function (outlet, url, date) {
 };
 
 window.bwPopup = function (r, i) {
-    var full = r.length > i + 8;
-    var rows = [['Date', r[i] + (full && r[i + 8] ? ' <small>(' + r[i + 8] + ')</small>' : '')],
-                ['Type', r[i + 1] + (full && r[i + 9] ? ' / ' + r[i + 9] : '')]];
-    if (full) { rows.push(['Actors', r[i + 10]]); }
-    rows.push(['Place', r[i + 2] + (full && r[i + 11] ? ' <small>(' + r[i + 11] + ')</small>' : '')],
+    var f = i + 9;  // where the full record's fields start
+    var full = r.length > f;
+    var rows = [['Date', r[i] + (full && r[f] ? ' <small>(' + r[f] + ')</small>' : '')],
+                ['Type', r[i + 1] + (full && r[f + 1] ? ' / ' + r[f + 1] : '')]];
+    if (full) { rows.push(['Actors', r[f + 2]]); }
+    rows.push(['Place', r[i + 2] + (full && r[f + 3] ? ' <small>(' + r[f + 3] + ')</small>' : '')],
               ['Fatalities', r[i + 3]],
               ['Source', bwSource(r[i + 4], r[i + 5], r[i + 6])],
               ['Dataset', r[i + 7]]);
-    if (full) { rows.push(['Notes', r[i + 12]], ['ID', r[i + 13]]); }
+    if (r[i + 8]) { rows.push(['Also reported by', r[i + 8]]); }
+    if (full) { rows.push(['Notes', r[f + 4]], ['ID', r[f + 5]]); }
     return '<table class="bw-popup">' + rows.map(function (x) {
         return '<tr><th>' + x[0] + '</th><td>' + x[1] + '</td></tr>'; }).join('') +
         '</table>';
