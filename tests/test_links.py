@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from borderwatch import cli
 from borderwatch.analysis import filters as flt
 from borderwatch.data import actors, db, ingest, links, table
+from borderwatch.geo.sphere import haversine_km
 from tests.conftest import ROOT, synthetic_row, write_csv
 from tests.test_readers import acled_row, csv_bytes, ucdp_row
 
@@ -189,7 +190,7 @@ def test_candidate_pairs_match_a_brute_force_search():
     day = (df["event_date"] - df["event_date"].min()).dt.days.to_numpy()
     expected = set()
     for i in range(n):
-        km = links._haversine_km(lat[i], lon[i], lat[i + 1:], lon[i + 1:])
+        km = haversine_km(lat[i], lon[i], lat[i + 1:], lon[i + 1:])
         for k in np.flatnonzero(km < 101):
             j = i + 1 + int(k)
             a, b = df.iloc[i], df.iloc[j]

@@ -86,3 +86,34 @@ def test_rendering_works_from_inside_an_event_loop(curated):
         shot = pool.submit(lambda: asyncio.run(inside())).result()
     image = Image.open(io.BytesIO(shot))
     assert image.size == (300, 200)
+
+
+OVERLAPS = """() => {
+    const r = [...document.querySelectorAll('.bw-label')].map(e => e.getBoundingClientRect());
+    let n = 0;
+    for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++)
+        if (r[i].left < r[j].right && r[j].left < r[i].right &&
+            r[i].top < r[j].bottom && r[j].top < r[i].bottom) n++;
+    return n;
+}"""
+
+
+def test_the_map_png_names_places_without_overlaps(curated, chromium):
+    """Opened on Qal'ai Khumb (Darvoz), as the PNG export renders it: towns of the frontier
+    are named, no two labels overlap, and the PNG differs where the labels are."""
+    from borderwatch.present import view
+
+    m = maps.build_map(curated, place=view.place_of(view.Display(place="1221559")))
+    page = render._page(chromium, render.MAP_SIZE)
+    page.set_content(render.standalone_map_html(m), wait_until="load")
+    page.wait_for_selector(".bw-labels[data-count]", state="attached")
+    names = page.locator(".bw-label-town, .bw-label-capital").all_inner_texts()
+    assert {"Qalaikhumb", "Vanj"} <= set(names), names
+    assert page.evaluate(OVERLAPS) == 0
+    with_labels = page.screenshot(type="png")
+    page.evaluate("document.querySelector('.bw-labels').style.visibility = 'hidden'")
+    without = page.screenshot(type="png")
+    page.context.close()
+    assert with_labels != without
+    png = Image.open(io.BytesIO(render.map_png(m, chromium)))
+    assert png.tobytes() == Image.open(io.BytesIO(with_labels)).tobytes()

@@ -104,6 +104,16 @@ link_decisions = sa.Table(
     sa.Column("decided_by", sa.Text, nullable=False),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
 )
+# An analyst's choice of place for an ambiguous name, by (country, province, folded name).
+geocode_choices = sa.Table(
+    "geocode_choices", metadata,
+    sa.Column("country", sa.String(100), primary_key=True),
+    sa.Column("province", sa.String(100), primary_key=True),
+    sa.Column("name_key", sa.String(200), primary_key=True),
+    sa.Column("place_id", sa.Integer, nullable=False),  # GeoNames id (or ours, 90000001+)
+    sa.Column("decided_by", sa.Text, nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+)
 meta_table = sa.Table(
     "meta", metadata,
     sa.Column("key", sa.String(32), primary_key=True),

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 from sqlalchemy.engine import Engine
 
-from borderwatch.data import readers, records, store
+from borderwatch.data import geocoding, readers, records, store
 from borderwatch.data.records import RowError
 from borderwatch.data.schema import EVENT_TYPES
 from borderwatch.geo import boundaries
@@ -51,14 +51,15 @@ class Report:
     file_error: str | None = None
     unreadable: bool = False
     swapped: int = 0  # rows whose latitude and longitude were swapped on request
+    waiting: list[geocoding.Pending] = field(default_factory=list)  # for a place choice
     will_insert: int = 0
     will_update: int = 0
     will_skip: int = 0  # duplicates within the file
 
     @property
     def ok(self) -> bool:
-        """No file-level error and no row error."""
-        return self.file_error is None and not self.errors
+        """No file-level error, no row error, and no row waiting for a place choice."""
+        return self.file_error is None and not self.errors and not self.waiting
 
     @property
     def rejected(self) -> int:
@@ -79,6 +80,12 @@ class Report:
                         "message": e.message} for e in self.errors],
             "warnings": [{"row": w.row, "column": w.column, "value": w.value,
                           "message": w.message, "kind": w.kind} for w in self.warnings],
+            "waiting": [{"row": p.row, "column": p.column, "value": p.value,
+                         "message": p.message, "candidates": [
+                             {"id": c.id, "name": c.name, "matched": c.matched,
+                              "latitude": c.latitude, "longitude": c.longitude,
+                              "province": c.province, "country": c.country}
+                             for c in p.candidates]} for p in self.waiting],
             "will_insert": self.will_insert, "will_update": self.will_update,
         }
 
@@ -186,8 +193,12 @@ def check_rows(raw: pd.DataFrame, report: Report, engine: Engine | None = None,
     raw = raw.reset_index(drop=True)
     report.rows = len(raw)
     file_rows = raw.pop("file_row")
+    raw, geo_errors, report.waiting = geocoding.apply(raw, file_rows, engine)
+    file_rows = file_rows[raw.index].reset_index(drop=True)
+    raw = raw.reset_index(drop=True)
     warnings = _swaps(raw, file_rows, apply_swaps, report)
-    typed, report.errors = records.coerce(raw, rows=file_rows, duplicates_are_errors=False)
+    typed, errors = records.coerce(raw, rows=file_rows, duplicates_are_errors=False)
+    report.errors = sorted([*geo_errors, *errors], key=lambda e: e.row)
     typed["file_row"] = file_rows.to_numpy()
     valid = typed[~typed["file_row"].isin({e.row for e in report.errors})]
     valid, dup_warnings = _drop_duplicates(valid)

@@ -37,6 +37,7 @@ from sqlalchemy.engine import Engine
 from borderwatch.data import actors, db, table
 from borderwatch.data.db import link_decisions
 from borderwatch.data.readers import COUNTRY_LEVEL_NOTE
+from borderwatch.geo.sphere import haversine_km
 
 DISTANCE_KM = {1: 10.0, 2: 25.0, 3: 100.0}
 TIME_DAYS = {1: 1, 2: 7, 3: 31}
@@ -98,14 +99,6 @@ def _xy_km(df: pd.DataFrame) -> np.ndarray:
     return np.column_stack([lon * _KM_PER_DEGREE * np.cos(top), lat * _KM_PER_DEGREE])
 
 
-def _haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-                  ) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = (np.sin((p2 - p1) / 2) ** 2
-         + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2)
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
 def candidate_pairs(df: pd.DataFrame, windows: Windows | None = None,
                     unlinked: set[tuple[str, str]] | None = None) -> pd.DataFrame:
     """Every pair of records that may be one event.
@@ -146,7 +139,7 @@ def candidate_pairs(df: pd.DataFrame, windows: Windows | None = None,
     ok = (source[i] != source[j]) & fits[etype[i], etype[j]]
     i, j = i[ok], j[ok]
     lat, lon = df["latitude"].to_numpy(float), df["longitude"].to_numpy(float)
-    km = _haversine_km(lat[i], lon[i], lat[j], lon[j])
+    km = haversine_km(lat[i], lon[i], lat[j], lon[j])
     gap = np.abs(when[i] - when[j])
     ok = (km <= np.maximum(dist[i], dist[j])) & (gap <= np.maximum(days[i], days[j]))
     out = pd.DataFrame({"i": i[ok], "j": j[ok], "km": km[ok], "days": gap[ok]})
@@ -308,7 +301,7 @@ def describe(df: pd.DataFrame) -> list[Group]:
     linked = df[df["link_group"] >= 0]
     for g, rows in linked.groupby("link_group", sort=True):
         lat, lon = rows["latitude"].to_numpy(float), rows["longitude"].to_numpy(float)
-        km = max((float(_haversine_km(lat[a], lon[a], lat[b], lon[b]))
+        km = max((float(haversine_km(lat[a], lon[a], lat[b], lon[b]))
                   for a in range(len(rows)) for b in range(a + 1, len(rows))), default=0.0)
         days = int((rows["event_date"].max() - rows["event_date"].min()).days)
         members = tuple(Member(

@@ -116,6 +116,9 @@ def read_bytes(data: bytes, name: str = "upload.csv") -> ReadResult:
     fmt = detect(list(frame.columns))
     required = {"native": REQUIRED, "acled": ACLED_REQUIRED, "ucdp": UCDP_REQUIRED}[fmt]
     missing = [c for c in required if c not in frame.columns]
+    if fmt == "native" and {"location", "admin2", "admin1"} & set(frame.columns):
+        # Coordinates may be left out when place names are given: the gazetteer finds them.
+        missing = [c for c in missing if c not in ("latitude", "longitude")]
     if missing:
         raise FileLevelError(f"Read as {fmt} format, but required column(s) missing: "
                              + ", ".join(missing) + ".")
@@ -195,7 +198,7 @@ def map_acled(frame: pd.DataFrame) -> pd.DataFrame:
     # ACLED names its sources (outlets) but gives neither links nor publication dates.
     out["source_url"] = first_url(out["source"])
     out["source_date"] = ""
-    return out[list(COLUMN_NAMES)]
+    return out.reindex(columns=list(COLUMN_NAMES), fill_value="")
 
 
 def map_ucdp(frame: pd.DataFrame) -> pd.DataFrame:
@@ -233,4 +236,4 @@ def map_ucdp(frame: pd.DataFrame) -> pd.DataFrame:
     where = get("where_prec", pd.Series("", index=frame.index)).fillna("").str.strip()
     country_level = where.isin(["6", "7"])
     out["notes"] = notes.where(~country_level, notes + COUNTRY_LEVEL_NOTE).str.strip()
-    return out[list(COLUMN_NAMES)]
+    return out.reindex(columns=list(COLUMN_NAMES), fill_value="")

@@ -56,6 +56,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("source_date", "Source date", "date", False,
            "Publication date of that report, ISO 8601 (YYYY-MM-DD)."),
     Column("notes", "Notes", "str", False, "What happened, in plain words."),
+    Column("geocode", "Placed by", "str", False,
+           "Blank when the row came with its coordinates. Otherwise how Borderwatch placed "
+           "it from its place names: the gazetteer entry it matched (a town, a district "
+           "through its centre, or a point inside the province), and the name it matched."),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

@@ -54,11 +54,24 @@ class ImportResult:
 
 # ----------------------------------------------------------------- rows
 
+# Schema columns added after stores were in use: a row that leaves them blank hashes as
+# it did before they existed, so re-importing an old file after an upgrade changes nothing.
+LATER_COLUMNS = ("geocode",)
+
+
 def row_hashes(df: pd.DataFrame) -> pd.Series:
     """A stable 64-bit content hash of each row's schema columns (finds unchanged rows)."""
     if "row_hash" in df:
         return df["row_hash"]
-    h = pd.util.hash_pandas_object(df[list(COLUMN_NAMES)], index=False).to_numpy()
+    h = pd.util.hash_pandas_object(df[[c for c in COLUMN_NAMES if c not in LATER_COLUMNS]],
+                                   index=False).to_numpy()
+    for col in LATER_COLUMNS:  # mixed in only where set: stored hashes stay valid
+        values = df[col] if col in df else pd.Series(pd.NA, index=df.index)
+        given = (values.notna() & (values.astype("string") != "")).to_numpy(bool)
+        if given.any():
+            extra = pd.util.hash_pandas_object(values[given].astype(str), index=False).to_numpy()
+            h = h.copy()
+            h[given] ^= extra * np.uint64(0x9E3779B97F4A7C15)
     return pd.Series(h.view(np.int64), index=df.index)
 
 

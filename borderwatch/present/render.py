@@ -114,7 +114,7 @@ def png(page_html: str, size: tuple[int, int], ready: str, b: Any = None) -> byt
 
 
 def map_png(m: folium.Map, b: Any = None, size: tuple[int, int] = MAP_SIZE) -> bytes:
-    return png(standalone_map_html(m), size, ".leaflet-container .leaflet-pane", b)
+    return png(standalone_map_html(m), size, ".leaflet-container .bw-labels[data-count]", b)
 
 
 def chart_png(fig: go.Figure, b: Any = None, size: tuple[int, int] = CHART_SIZE) -> bytes:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from borderwatch.analysis.filters import LIST_FILTERS, MAX_TEXT, Filters, Vocabulary
+from borderwatch.geo import gazetteer
 from borderwatch.present.maps.modes import MODES
 
 BASEMAPS: dict[str, str] = {
@@ -22,6 +23,7 @@ BASEMAPS: dict[str, str] = {
     "osm": "OpenStreetMap (needs internet)",
 }
 PERIODS: dict[str, str] = {"week": "Week", "month": "Month"}
+PLACE_ZOOM = 9  # the map's zoom on a place chosen in the search box
 PRESENT: dict[str, str] = {"0": "Off", "1": "On"}
 RECORDS: dict[str, str] = {"linked": "Each event once (linked reports merged)",
                            "all": "Every record (each source's report)"}
@@ -36,6 +38,7 @@ class Display:
     period: str = "month"
     present: str = "0"  # presentation mode: "1" hides the controls
     records: str = "linked"  # "all": every source's record, linked ones not merged
+    place: str = ""  # a gazetteer place (GeoNames id) the map opens on; "" fits the incidents
 
 
 CHOICES: dict[str, dict[str, str]] = {"mode": MODES, "basemap": BASEMAPS, "period": PERIODS,
@@ -125,6 +128,8 @@ def coerce(name: str, raw: Any) -> Any:
         return _flag(raw)
     if name == "text":
         return str(raw or "").strip()[:MAX_TEXT]
+    if name == "place":
+        return _place(raw)
     if name in LIST_FILTERS:
         return tuple(str(v) for v in (raw or ()))
     if name in CHOICES:
@@ -132,6 +137,23 @@ def coerce(name: str, raw: Any) -> Any:
             raise ValueError(raw)
         return raw
     raise KeyError(name)
+
+
+def _place(raw: Any) -> str:
+    text = str(raw or "").strip()
+    if not text:
+        return ""
+    if not text.isdigit() or int(text) not in gazetteer.places().index:
+        raise ValueError(raw)
+    return str(int(text))
+
+
+def place_of(d: Display) -> tuple[float, float, str, int] | None:
+    """Where the map opens for the view's place: latitude, longitude, name, zoom."""
+    if not d.place:
+        return None
+    p = gazetteer.places().loc[int(d.place)]
+    return (float(p["lat"]), float(p["lon"]), f"{p['label']}, {p['country']}", PLACE_ZOOM)
 
 
 def _param(value: Any) -> str | list[str]:
@@ -221,6 +243,15 @@ class _Reader:
                                 f"{CHOICES[name][default]!r}.")
             return str(default)
 
+    def place(self) -> str:
+        raw = self.last("place")
+        try:
+            return str(coerce("place", raw))
+        except ValueError:
+            self.notices.append(f"Place {raw!r} in the link is not in the gazetteer; the map "
+                                "shows all the incidents instead.")
+            return ""
+
     def unknown_keys(self) -> None:
         known = set(PARAMS.values())
         self.notices += [f"Unknown link parameter {key!r}; ignored."
@@ -254,7 +285,7 @@ def from_params(params: Mapping[str, Sequence[str]], vocab: Vocabulary,
     filters = Filters(start=start, end=end, min_fatalities=r.scalar("min_fatalities"),
                       include_unknown=r.scalar("include_unknown"), text=r.text(),
                       max_border_km=r.scalar("max_border_km"), **lists)
-    display = Display(**{name: r.choice(name) for name in CHOICES})
+    display = Display(**{name: r.choice(name) for name in CHOICES}, place=r.place())
     r.unknown_keys()
     return filters, display, r.notices
 

@@ -93,7 +93,7 @@ def synthesize(rows: int, seed: int = 0) -> pd.DataFrame:
         "source_date": "",
         "notes": notes,
     })
-    return df[list(COLUMN_NAMES)]
+    return df.reindex(columns=list(COLUMN_NAMES), fill_value="")
 
 
 def to_acled(df: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,9 @@ from streamlit_folium import st_folium
 from borderwatch.analysis import filters as flt
 from borderwatch.data.schema import LABELS
 from borderwatch.present import charts, export, maps, tables
+from borderwatch.present import view as vm
 from borderwatch.ui import frame
+from borderwatch.ui.places import place_search
 from borderwatch.ui.sidebar import display_select
 
 MAP_HEIGHT = 620
@@ -21,11 +23,12 @@ HINTS = {"points": "; click an incident for its full record",
 
 def map_page() -> None:
     with frame.page("Map", "Incident map") as view:
-        c1, c2, c3 = st.columns([2, 2, 3])
+        c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
         display_select("mode", "Display", view.display, c1)
         display_select("basemap", "Basemap", view.display, c2)
         d = view.display
-        m = maps.build_map(view.data, d.mode, d.basemap, d.period)
+        place_search(d, c4)
+        m = maps.build_map(view.data, d.mode, d.basemap, d.period, vm.place_of(d))
         drawn = maps.drawn_mode(m)
         if d.mode == "playback":
             display_select("period", "Step", d, c3)
@@ -38,7 +41,8 @@ def map_page() -> None:
                   returned_objects=[])
         st.caption(f"Hover a province for its totals{HINTS.get(drawn, '')}. Thick black "
                    "lines: Afghanistan's international borders (© OpenStreetMap contributors, "
-                   "ODbL). Provinces: Natural Earth (public domain).")
+                   "ODbL). Provinces: Natural Earth (public domain). Place names: GeoNames "
+                   "(CC BY 4.0).")
 
 
 def trends_page() -> None:

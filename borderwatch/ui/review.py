@@ -1,13 +1,18 @@
-"""The Upload page's review panels: records linked as one event (with Unlink), and actor
-names the alias table does not know."""
+"""The Upload page's review panels: records linked as one event (with Unlink), actor
+names the alias table does not know, and rows waiting for a place choice."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
-from borderwatch.data import actors, links
+from borderwatch.data import actors, geocoding, ingest, links
+from borderwatch.present import maps
 from borderwatch.ui import data
+from borderwatch.ui.text import md_escape
 
 MAX_GROUPS = 200  # listed on the page; `borderwatch links` lists them all
 
@@ -47,3 +52,36 @@ def actors_panel() -> None:
         if len(unmatched):
             st.dataframe(unmatched.rename("incidents").rename_axis("actor").reset_index(),
                          hide_index=True, width="stretch")
+
+
+def waiting_panel(report: ingest.Report, user: str, on_choice: Callable[[], None]) -> None:
+    """Rows waiting for a place choice: each name with its candidates on a small map; the
+    analyst's choice is stored and the file is checked again."""
+    if not report.waiting:
+        return
+    groups: dict[tuple[str, str, str, str], list[geocoding.Pending]] = {}
+    for p in report.waiting:
+        groups.setdefault((p.column, p.value, p.country, p.province), []).append(p)
+    st.subheader(f"{len(report.waiting):,} rows wait for you to choose their place")
+    st.caption("These rows are not imported until you choose. Your choice is kept: the next "
+               "file that names the same place in the same province uses it.")
+    for i, ((column, value, country, province), rows) in enumerate(groups.items()):
+        first = rows[0]
+        where = ", ".join(x for x in (province, country) if x) or "the region"
+        with st.container(border=True):
+            st.markdown(f"**{md_escape(value)}** ({md_escape(column)}, {md_escape(where)}) · "
+                        f"rows {', '.join(str(p.row) for p in rows[:20])}")
+            st.caption(md_escape(first.message))
+            left, right = st.columns([3, 2])
+            with left:
+                st_folium(maps.candidates_map([(c.latitude, c.longitude, c.title)
+                                               for c in first.candidates]),
+                          key=f"candidates_{i}", height=300, use_container_width=True,
+                          returned_objects=[])
+            titles = {c.id: f"{n}. {c.title}" for n, c in enumerate(first.candidates, 1)}
+            pick = right.radio("Which place?", list(titles), format_func=titles.__getitem__,
+                               key=f"choice_{i}_{value}")
+            if right.button("Use this place", key=f"choose_{i}_{value}", type="primary"):
+                geocoding.choose(data.engine(), first, int(pick), user)
+                on_choice()
+                st.rerun()

@@ -79,6 +79,7 @@ def _validate_and_import(upload: UploadedFile, user: str) -> None:
                  icon=":material/error:")
         return
     _show_report(report)
+    review.waiting_panel(report, user, lambda: st.session_state.pop(REPORT, None))
     if report.swap_rows() or report.swapped:
         n = len(report.swap_rows()) or report.swapped
         rows = "row" if n == 1 else "rows"

@@ -242,3 +242,33 @@ def test_every_popup_links_its_source_and_the_brief_lists_them(server, new_page)
     refs = page.locator("a[href^='https://example.org/synthetic/']")
     expect(refs).to_have_count(16, timeout=30_000)
     assert "SYNTHETIC DATA" in page.locator("body").inner_text()
+
+
+def test_the_map_names_countries_and_a_search_flies_to_darvoz(server, new_page, screenshots):
+    """Country names on the default map; "davraz" (a misspelling of Darvoz) typed in the
+    search box, and its suggestion chosen, opens the map on Qal'ai Khumb, the district's
+    centre, with the frontier's towns named and no two labels overlapping; the place is
+    kept in the link."""
+    from tests.test_render import OVERLAPS
+
+    page, guard = new_page()
+    page.goto(server)
+    frame = page.frame_locator(MAP)
+    frame.locator(".bw-labels[data-count]").wait_for(state="attached", timeout=30_000)
+    countries = set(frame.locator(".bw-label-country").all_inner_texts())
+    assert {"AFGHANISTAN", "TAJIKISTAN", "PAKISTAN", "IRAN"} <= countries, countries
+    box = page.get_by_role("textbox", name="Find a place")
+    box.fill("davraz")
+    box.press("Enter")
+    page.get_by_text("Davraz district (centre Qalaikhumb)").first.click()
+    page.wait_for_url(re.compile(r"place=1221559"), timeout=30_000)
+    expect(page.locator(MAP)).to_have_count(1, timeout=30_000)  # the old map is gone
+    frame = page.frame_locator(MAP)
+    frame.locator(".bw-place-name").wait_for(timeout=30_000)
+    assert "Qalaikhumb" in frame.locator(".bw-place-name").inner_text()
+    towns = set(frame.locator(".bw-label-town").all_inner_texts())
+    assert {"Qalaikhumb", "Vanj"} <= towns, towns
+    assert frame.locator(".bw-labels").evaluate(
+        "el => (" + OVERLAPS + ")()") == 0
+    page.screenshot(path=screenshots / "map_darvoz.png")
+    assert guard.blocked == []

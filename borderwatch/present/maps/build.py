@@ -11,6 +11,7 @@ from folium.plugins import FastMarkerCluster, HeatMap
 from borderwatch.analysis.aggregate import province_totals
 from borderwatch.geo import boundaries
 from borderwatch.present.maps import assets, layers
+from borderwatch.present.maps.labels import Labels
 from borderwatch.present.maps.legend import choropleth_bins, choropleth_colour, legend_html
 from borderwatch.present.maps.modes import HEAT_CELLS, resolve_mode
 from borderwatch.present.maps.rows import (
@@ -27,6 +28,10 @@ from borderwatch.present.maps.style import CENTER, HEAT_PANE, LAND, ZOOM
 # A clustered incident: its circle with the short tooltip (templates/map.js).
 _CLUSTER_CALLBACK = ("function (row) { return bwMarker(row).bindTooltip(bwTip(row, 5), "
                      "{sticky: true}).bindPopup(bwPopup(row, 5), {maxWidth: 360}); };")
+
+
+# A place to open the map on: latitude, longitude, its name (as text), zoom.
+Place = tuple[float, float, str, int]
 
 
 class IncidentMap(folium.Map):
@@ -48,11 +53,15 @@ def drawn_mode(m: folium.Map) -> str:
     return str(getattr(m, "drawn_mode", ""))
 
 
-def _add_boundaries(m: folium.Map, totals: pd.DataFrame, metric: str | None
+def _add_boundaries(m: folium.Map, totals: pd.DataFrame | None, metric: str | None
                     ) -> list[int] | None:
-    """Boundaries with each province's totals; filled by ``metric`` if given. Returns the
-    choropleth's class edges."""
+    """Boundaries with each province's totals (names only without ``totals``); filled by
+    ``metric`` if given. Returns the choropleth's class edges."""
     provinces = boundaries.display_layer("provinces")
+    if totals is None:
+        tips = [f"<b>{esc(r.name)}</b>, {esc(r.country)}" for r in provinces.itertuples()]
+        layers.Boundaries([LAND] * len(provinces), tips).add_to(m)
+        return None
     merged = provinces[["name", "country"]].merge(totals, on=["country", "name"], how="left")
     for col in ("incidents", "fatalities", "unknown"):  # provinces with no incident: 0
         merged[col] = merged[col].fillna(0).astype(int)
@@ -107,8 +116,9 @@ def _add_incidents(m: folium.Map, df: pd.DataFrame, drawn: str, rows: list[list[
 
 
 def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
-              period: str = "month") -> IncidentMap:
-    """The incident map of ``df`` (already filtered) in the given display mode."""
+              period: str = "month", place: Place | None = None) -> IncidentMap:
+    """The incident map of ``df`` (already filtered) in the given display mode; opened on
+    ``place`` if given, else fitted to the incidents."""
     if not assets.configured():
         raise RuntimeError("call borderwatch.present.maps.assets.configure() at start-up: "
                            "without it the map would load Leaflet from a CDN")
@@ -123,6 +133,7 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
     metric = {"choropleth-incidents": "incidents",
               "choropleth-fatalities": "fatalities"}.get(drawn)
     edges = _add_boundaries(m, province_totals(df), metric)
+    Labels().add_to(m)
     drawn, rows = _lighter_if_too_big(df, drawn)
     size = _add_incidents(m, df, drawn, rows, period)
     m.drawn_mode = drawn
@@ -132,5 +143,22 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
         west, east = float(df["longitude"].min()), float(df["longitude"].max())
         pad = 0.6
         m.data_bounds = [[south - pad, west - pad], [north + pad, east + pad]]
-        layers.fit(m.data_bounds).add_to(m)
+        if place is None:
+            layers.fit(m.data_bounds).add_to(m)
+    if place is not None:
+        layers.Call("Place", "bwPlace", place=list(place)).add_to(m)
+    return m
+
+
+def candidates_map(places: list[tuple[float, float, str]]) -> folium.Map:
+    """A small map of candidate places (numbered in the order given), with boundaries and
+    place names: for an analyst choosing which place a name means."""
+    if not assets.configured():
+        raise RuntimeError("call borderwatch.present.maps.assets.configure() at start-up")
+    m = folium.Map(location=CENTER, zoom_start=ZOOM, tiles=None, maxZoom=14, minZoom=3,
+                   control_scale=True, zoom_snap=0.25)
+    layers.Setup().add_to(m)
+    _add_boundaries(m, None, None)
+    Labels().add_to(m)
+    layers.Call("Candidates", "bwCandidates", places=[list(p) for p in places]).add_to(m)
     return m

@@ -36,6 +36,18 @@ class Setup(MacroElement):
                     margin-right: 6px; vertical-align: -1px; }
           .bw-popup th { text-align: left; padding-right: 8px; vertical-align: top; }
           .bw-popup td { overflow-wrap: anywhere; }
+          .bw-label { position: absolute; white-space: nowrap; line-height: 15px;
+                      color: #1f1f1f; font: 12px/15px system-ui, sans-serif;
+                      text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; }
+          .bw-label-town::before, .bw-label-capital::before {
+              content: ""; display: inline-block; width: 5px; height: 5px; margin-right: 4px;
+              border-radius: 50%; background: #1f1f1f; border: 1px solid #fff;
+              vertical-align: 1px; }
+          .bw-label-capital { font-weight: 600; }
+          .bw-label-province { font-style: italic; color: #4a4a4a; }
+          .bw-label-country { font-weight: 600; font-size: 13px; color: #3a3a3a;
+                              letter-spacing: .08em; }
+          .bw-place-name { font-weight: 600; }
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}

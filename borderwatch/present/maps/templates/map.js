@@ -75,8 +75,11 @@ window.bwCells = function (map, rows, size, colour) {
 
 // Provinces (filled by `fills`, hover `tips`), country outlines, Afghanistan's borders.
 window.bwBoundaries = function (map, layers, fills, tips, borderTips) {
+    // In their own pane beneath the place names, which lie beneath the incidents.
+    var pane = map.getPane('bwBase') || map.createPane('bwBase');
+    pane.style.zIndex = 350;
     var base = {fillOpacity: 0.9, color: '#9a9a9a', weight: 0.6};
-    L.geoJSON(layers.provinces, {
+    L.geoJSON(layers.provinces, {pane: 'bwBase',
         style: function (f) { return L.extend({fillColor: fills[f.id]}, base); },
         onEachFeature: function (f, layer) {
             layer.bindTooltip(tips[f.id], {sticky: true})
@@ -85,9 +88,9 @@ window.bwBoundaries = function (map, layers, fills, tips, borderTips) {
                  .on('mouseout', function () { layer.setStyle(base); });
         }
     }).addTo(map);
-    L.geoJSON(layers.countries, {interactive: false,
+    L.geoJSON(layers.countries, {interactive: false, pane: 'bwBase',
         style: {fill: false, color: '#555', weight: 1.2}}).addTo(map);
-    L.geoJSON(layers.borders, {
+    L.geoJSON(layers.borders, {pane: 'bwBase',
         style: {color: '#1a1a1a', weight: 3.5, opacity: 0.9},
         onEachFeature: function (f, layer) { layer.bindTooltip(borderTips[f.id], {sticky: true}); }
     }).addTo(map);
@@ -190,4 +193,84 @@ window.bwPlayback = function (map, rows, labels, interval) {
     });
     slider.addEventListener('input', function () { stop(); show(+slider.value); });
     show(0);
+};
+
+// Place names: countries, then provinces (from data.provinceZoom), then towns (each from
+// its own zoom), most important first; a label that would overlap one already placed is
+// skipped. Redrawn after every zoom and pan. Names are set with textContent.
+window.bwLabels = function (map, data) {
+    var pane = map.getPane('bwLabels') || map.createPane('bwLabels');
+    pane.style.zIndex = 380;  // above the boundaries (bwBase, 350), below the incidents
+    pane.style.pointerEvents = 'none';
+    var box = L.DomUtil.create('div', 'bw-labels leaflet-zoom-hide', pane);
+    box.setAttribute('aria-hidden', 'true');
+    var ctx = document.createElement('canvas').getContext('2d');
+    var FONT = {country: '600 13px system-ui, sans-serif', province: 'italic 12px system-ui, sans-serif',
+                town: '12px system-ui, sans-serif', capital: '600 12px system-ui, sans-serif'};
+    var items = [];
+    data.countries.forEach(function (c) {
+        items.push({ll: [c[0], c[1]], text: c[2].toUpperCase(), cls: 'country', z: 0}); });
+    data.provinces.forEach(function (p) {
+        items.push({ll: [p[0], p[1]], text: p[2], cls: 'province', z: data.provinceZoom}); });
+    data.towns.forEach(function (t) {
+        items.push({ll: [t[0], t[1]], text: t[2], cls: t[4] ? 'capital' : 'town', z: t[3],
+                    dot: true}); });
+    items.forEach(function (it) {
+        ctx.font = FONT[it.cls];
+        it.w = Math.ceil(ctx.measureText(it.text).width * (it.cls === 'country' ? 1.1 : 1));
+    });
+    var H = 15;
+    function draw() {
+        box.textContent = '';
+        var z = map.getZoom(), size = map.getSize(), placed = [];
+        items.forEach(function (it) {
+            if (it.z > z) { return; }
+            var p = map.latLngToContainerPoint(it.ll);
+            if (p.x < -it.w || p.y < -H || p.x > size.x + it.w || p.y > size.y + H) { return; }
+            var left = it.dot ? p.x - 3 : p.x - it.w / 2;
+            var r = [left - 3, p.y - H / 2 - 2, left + it.w + (it.dot ? 11 : 0) + 3, p.y + H / 2 + 2];
+            for (var i = 0; i < placed.length; i++) {
+                var q = placed[i];
+                if (r[0] < q[2] && r[2] > q[0] && r[1] < q[3] && r[3] > q[1]) { return; }
+            }
+            placed.push(r);
+            var el = L.DomUtil.create('div', 'bw-label bw-label-' + it.cls, box);
+            el.textContent = it.text;
+            var lp = map.latLngToLayerPoint(it.ll);
+            L.DomUtil.setPosition(el, L.point(Math.round(it.dot ? lp.x - 3 : lp.x - it.w / 2),
+                                              Math.round(lp.y - H / 2)));
+        });
+        box.setAttribute('data-count', String(placed.length));
+    }
+    map.on('zoomend moveend resize', draw);
+    draw();
+    if (map.attributionControl) {
+        map.attributionControl.setPrefix(false);
+        map.attributionControl.addAttribution(data.attribution);
+    }
+};
+
+// A place chosen in the search box: the map opens on it, ringed and named.
+window.bwPlace = function (map, place) {
+    map.setView([place[0], place[1]], place[3], {animate: false});
+    L.circleMarker([place[0], place[1]], {radius: 11, color: '#0b3d91', weight: 3,
+        fill: false, interactive: false, className: 'bw-place'}).addTo(map);
+    var name = document.createElement('span');
+    name.textContent = place[2];  // set as text, never as markup
+    L.tooltip({permanent: true, direction: 'top', offset: [0, -10], className: 'bw-place-name'})
+        .setLatLng([place[0], place[1]]).setContent(name).addTo(map);
+};
+
+// Candidate places for an ambiguous name, numbered as in the list beside the map.
+window.bwCandidates = function (map, places) {
+    var group = L.featureGroup().addTo(map);
+    places.forEach(function (p, i) {
+        var label = document.createElement('span');
+        label.textContent = String(i + 1) + '. ' + p[2];  // text, never markup
+        L.circleMarker([p[0], p[1]], {radius: 8, color: '#0b3d91', weight: 2,
+            fillColor: '#56B4E9', fillOpacity: 0.9, className: 'bw-candidate'})
+            .bindTooltip(label, {permanent: true, direction: 'right', offset: [8, 0]})
+            .addTo(group);
+    });
+    map.fitBounds(group.getBounds().pad(0.5), {maxZoom: 9, animate: false});
 };

