@@ -58,7 +58,7 @@ async def session(browser, url: str, k: int, changes: int, latencies: list[float
         else:
             await page.locator(METRIC).first.wait_for(timeout=120_000)
         metric = page.locator(METRIC).first
-        box = page.get_by_label("Minimum fatalities")
+        box = page.get_by_role("spinbutton", name="Minimum fatalities")
         for i in range(changes):
             value = (k + i) % 4 + 1 if i % 2 == 0 else 0  # always a different count
             before = await metric.inner_text()

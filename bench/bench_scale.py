@@ -103,7 +103,7 @@ def measure(browser, env: dict[str, str], script: Path, log: Path) -> dict[str, 
         out["bytes"] = statistics.median(sent)
         server_s, client_s = [], []
         metric = page.locator('[data-testid="stMetricValue"]').first
-        box = page.get_by_label("Minimum fatalities")
+        box = page.get_by_role("spinbutton", name="Minimum fatalities")
         for value in FATALITY_STEPS:
             before_text, before_runs = metric.inner_text(), len(timings(log))
             start = time.perf_counter()

@@ -173,23 +173,58 @@ def test_windows_are_settings_and_a_bad_one_is_a_clear_error(monkeypatch, capsys
 def test_candidate_pairs_match_a_brute_force_search():
     """Every pair within its windows is found, and nothing else, on random records spread
     over the region's latitudes (where a flat projection would miss pairs in the north)."""
+    n = 1500
+    df = random_records(7, n, days=90, lat=(24, 55), lon=(60, 64),
+                        types=["Battles", "Violence against civilians", "Protests"],
+                        sources=["acled", "ucdp", "curated"])
+    assert_matches_brute_force(df, range(n), 100)
+
+
+def test_a_country_level_point_links_to_nothing():
+    from borderwatch.data.readers import COUNTRY_LEVEL_NOTE
+
+    df = frame([{"event_id": "a"}, {"event_id": "u", "source_key": "ucdp", "geo_precision": 3,
+                                    "notes": "x" + COUNTRY_LEVEL_NOTE}])
+    assert len(links.candidate_pairs(df)) == 0
+    assert len(links.candidate_pairs(df.assign(notes="x"))) == 1
+
+
+def test_a_small_source_against_a_large_one_matches_a_brute_force_search():
+    """Twenty curated records against 3,000 ACLED ones (the lookup of the few in the
+    many's tree) find exactly the pairs a brute-force search finds."""
+    n = 3020
+    df = random_records(11, n, days=60, lat=(30, 40), lon=(65, 70), types=["Battles"],
+                        sources=["curated"] * 20 + ["acled"] * (n - 20))
+    assert_matches_brute_force(df, range(20), 20)
+
+
+def random_records(seed: int, n: int, *, days: int, lat: tuple[float, float],
+                   lon: tuple[float, float], types: list[str], sources: list[str]
+                   ) -> pd.DataFrame:
+    """``n`` random records; ``sources`` is drawn from unless it gives one per record."""
     import numpy as np
 
-    rng = np.random.default_rng(7)
-    n = 1500
-    df = pd.DataFrame({
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
         "event_id": [f"r{k}" for k in range(n)],
-        "event_date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 90, n), "D"),
-        "latitude": rng.uniform(24, 55, n), "longitude": rng.uniform(60, 64, n),
-        "event_type": rng.choice(["Battles", "Violence against civilians", "Protests"], n),
+        "event_date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, days, n), "D"),
+        "latitude": rng.uniform(*lat, n), "longitude": rng.uniform(*lon, n),
+        "event_type": rng.choice(types, n),
         "geo_precision": rng.choice([1, 2, 3], n), "time_precision": rng.choice([1, 2, 3], n),
-        "source_key": rng.choice(["acled", "ucdp", "curated"], n)})
+        "source_key": sources if len(sources) == n else rng.choice(sources, n)})
+
+
+def assert_matches_brute_force(df: pd.DataFrame, rows: range, at_least: int) -> None:
+    """``candidate_pairs`` finds exactly the pairs (i, j), i in ``rows`` and i < j, that a
+    check of every pair finds: different sources, fitting types, within the windows."""
+    import numpy as np
+
     found = {(int(r.i), int(r.j)) for r in links.candidate_pairs(df).itertuples()}
     w = links.Windows()
     lat, lon = df["latitude"].to_numpy(), df["longitude"].to_numpy()
     day = (df["event_date"] - df["event_date"].min()).dt.days.to_numpy()
     expected = set()
-    for i in range(n):
+    for i in rows:
         km = haversine_km(lat[i], lon[i], lat[i + 1:], lon[i + 1:])
         for k in np.flatnonzero(km < 101):
             j = i + 1 + int(k)
@@ -201,13 +236,5 @@ def test_candidate_pairs_match_a_brute_force_search():
                     and abs(day[i] - day[j]) <= max(w.time_days[a.time_precision],
                                                     w.time_days[b.time_precision])):
                 expected.add((i, j))
-    assert len(expected) > 100 and found == expected
-
-
-def test_a_country_level_point_links_to_nothing():
-    from borderwatch.data.readers import COUNTRY_LEVEL_NOTE
-
-    df = frame([{"event_id": "a"}, {"event_id": "u", "source_key": "ucdp", "geo_precision": 3,
-                                    "notes": "x" + COUNTRY_LEVEL_NOTE}])
-    assert len(links.candidate_pairs(df)) == 0
-    assert len(links.candidate_pairs(df.assign(notes="x"))) == 1
+    assert len(expected) > at_least and found == {p for p in found if p[0] in rows}
+    assert {p for p in found if p[0] in rows} == expected

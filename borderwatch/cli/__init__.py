@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from borderwatch import ROOT
-from borderwatch.cli import sources
+from borderwatch.cli import analysis, sources
 from borderwatch.cli.common import engine as _engine
 
 if TYPE_CHECKING:
@@ -293,6 +293,7 @@ def parser() -> argparse.ArgumentParser:
     syn.set_defaults(func=_synth)
 
     sources.add_commands(sub)
+    analysis.add_commands(sub)
 
     fig = sub.add_parser("readme-figures",
                          help="print (or --write into README.md) the curated record's figures")
@@ -308,7 +309,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the ``borderwatch`` command; returns its exit code."""
     args = parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:  # the output was piped into a reader that stopped (`| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

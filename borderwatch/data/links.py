@@ -125,7 +125,8 @@ def candidate_pairs(df: pd.DataFrame, windows: Windows | None = None,
     dist = np.vectorize(windows.distance_km.get)(gp).astype(float)
     days = np.vectorize(windows.time_days.get)(tp).astype(float)
     when = df["event_date"].to_numpy("datetime64[D]").astype(np.int64).astype(float)
-    i, j = _boxes(_xy_km(df), when, dist, days)
+    source = df["source_key"].astype(str).to_numpy()
+    i, j = _boxes(_xy_km(df), when, dist, days, pd.factorize(source)[0])
     if "notes" in df:  # a point that stands for a whole country locates nothing
         rows = np.unique(np.concatenate([i, j]))
         vague = np.zeros(len(df), dtype=bool)
@@ -133,7 +134,6 @@ def candidate_pairs(df: pd.DataFrame, windows: Windows | None = None,
                        .str.contains(COUNTRY_LEVEL_NOTE, regex=False).fillna(False).to_numpy(bool))
         keep = ~(vague[i] | vague[j])
         i, j = i[keep], j[keep]
-    source = df["source_key"].astype(str).to_numpy()
     types, etype = np.unique(df["event_type"].astype(str).to_numpy(), return_inverse=True)
     fits = np.array([[b in COMPATIBLE.get(a, {a}) for b in types] for a in types], dtype=bool)
     ok = (source[i] != source[j]) & fits[etype[i], etype[j]]
@@ -150,33 +150,63 @@ def candidate_pairs(df: pd.DataFrame, windows: Windows | None = None,
     return out.sort_values(["km", "days"], kind="stable").reset_index(drop=True)
 
 
-def _boxes(xy: np.ndarray, when: np.ndarray, dist: np.ndarray, days: np.ndarray
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """Row pairs (i < j) whose points lie within the pair's wider windows on each axis.
+def _boxes(xy: np.ndarray, when: np.ndarray, dist: np.ndarray, days: np.ndarray,
+           source: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (i < j) of different sources whose points lie within the pair's wider
+    windows on each axis (the exact test follows).
 
-    Rows fall into a few window classes (one per precision pair). For two classes, space is
-    divided by the pair's distance window and time by its time window, so the windows become
-    the unit box of the max-norm: k-d trees find the pairs without Python loops.
+    Rows fall into parts by source and window class (one per precision pair). For two
+    parts of different sources, space is divided by the pair's distance window and time
+    by its time window, so the windows become the unit box of the max-norm: k-d trees
+    find the pairs without Python loops. A part much smaller than the other is instead
+    looked up in the larger part's own tree, with the box grown to hold both windows:
+    a few curated rows against a million ACLED rows cost almost nothing.
     """
     windows, cls = np.unique(np.column_stack([dist, days]), axis=0, return_inverse=True)
-    members = [np.flatnonzero(cls == c) for c in range(len(windows))]
+    part = cls.astype(np.int64) * (int(source.max(initial=0)) + 1) + source
+    keys = np.unique(part)
+    members = {int(k): np.flatnonzero(part == k) for k in keys}
+    klass = {int(k): int(cls[members[int(k)][0]]) for k in keys}
+    src = {int(k): int(source[members[int(k)][0]]) for k in keys}
+    own: dict[int, cKDTree] = {}
     found_i, found_j = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
-    for a in range(len(windows)):
-        for b in range(a, len(windows)):
-            d, t = np.maximum(windows[a], windows[b])
-            ra, rb = members[a], members[b]
-            tree_a = cKDTree(np.column_stack([xy[ra] / d, when[ra] / t]))
-            if a == b:  # each pair once
-                hits = tree_a.query_pairs(1.0, p=np.inf, output_type="ndarray")
-                i, j = ra[hits[:, 0]], ra[hits[:, 1]]
+    for n, p in enumerate(keys):
+        for q in keys[n + 1:]:
+            p_, q_ = int(p), int(q)
+            if src[p_] == src[q_]:
+                continue
+            small, big = sorted((p_, q_), key=lambda k: len(members[k]))
+            d, t = np.maximum(windows[klass[p_]], windows[klass[q_]])
+            if len(members[small]) * 20 < len(members[big]):
+                i, j = _lookup(xy, when, members[small], members[big], windows[klass[big]],
+                               (d, t), own, big)
             else:
+                rs, rb = members[small], members[big]
+                tree_s = cKDTree(np.column_stack([xy[rs] / d, when[rs] / t]))
                 tree_b = cKDTree(np.column_stack([xy[rb] / d, when[rb] / t]))
-                found = tree_a.sparse_distance_matrix(tree_b, 1.0, p=np.inf,
-                                                      output_type="ndarray")
-                i, j = ra[found["i"]], rb[found["j"]]
+                hits = tree_s.sparse_distance_matrix(tree_b, 1.0, p=np.inf,
+                                                     output_type="ndarray")
+                i, j = rs[hits["i"]], rb[hits["j"]]
             found_i.append(np.minimum(i, j))
             found_j.append(np.maximum(i, j))
     return np.concatenate(found_i), np.concatenate(found_j)
+
+
+def _lookup(xy: np.ndarray, when: np.ndarray, small: np.ndarray, big: np.ndarray,
+            big_window: np.ndarray, window: tuple[float, float], own: dict[int, cKDTree],
+            key: int) -> tuple[np.ndarray, np.ndarray]:
+    """The few rows of ``small`` looked up in ``big``'s tree (scaled by its own window,
+    built once) with a box wide enough for ``window`` on both axes."""
+    scale = (float(big_window[0]), float(big_window[1]))
+    if key not in own:
+        own[key] = cKDTree(np.column_stack([xy[big] / scale[0], when[big] / scale[1]]))
+    radius = max(window[0] / scale[0], window[1] / scale[1])
+    near = own[key].query_ball_point(np.column_stack([xy[small] / scale[0],
+                                                     when[small] / scale[1]]), radius,
+                                     p=np.inf)
+    counts = np.fromiter(map(len, near), np.int64, len(near))
+    flat = np.fromiter((k for hits in near for k in hits), np.int64, int(counts.sum()))
+    return np.repeat(small, counts), big[flat]
 
 
 def groups(df: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:

@@ -113,7 +113,9 @@ def read_incidents(engine: Engine) -> pd.DataFrame:
     df = pa.table({n: _column(n, table[n]) for n in READ}).to_pandas(
         types_mapper=_PANDAS_TYPES.get)
     for pair in SHARED_CATEGORIES:
-        union = pd.api.types.union_categoricals([df[c] for c in pair]).categories
+        # A column with no value at all has categories of another dtype: compare as text.
+        union = pd.Index([], dtype="str").append(
+            [df[c].cat.categories.astype("str") for c in pair]).unique()
         for c in pair:
             df[c] = df[c].cat.set_categories(union)
     return _with_datasets(df, engine)

@@ -28,13 +28,19 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     cells neutralised, numbers intact, unknown tolls blank."""
     extra = [c for c in PROVENANCE if c in df]
     out = df.reindex(columns=[*COLUMN_NAMES, *extra]).rename(columns=PROVENANCE).copy()
+    for col in DATE_COLUMNS:
+        out[col] = out[col].dt.strftime("%Y-%m-%d")
+    return table_csv_bytes(out)
+
+
+def table_csv_bytes(df: pd.DataFrame) -> bytes:
+    """Any table as UTF-8 CSV, its text cells neutralised (no cell starts a formula)."""
+    out = df.copy()
     for col in out.columns:
         kind = out[col].dtype
         if not (pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):
             # Every text column, whatever its dtype (string, object, categorical).
             out[col] = out[col].astype(object).map(neutralise)
-    for col in DATE_COLUMNS:
-        out[col] = out[col].dt.strftime("%Y-%m-%d")
     return out.to_csv(index=False).encode("utf-8")
 
 

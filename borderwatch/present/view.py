@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from borderwatch.analysis import hotspots
 from borderwatch.analysis.filters import LIST_FILTERS, MAX_TEXT, Filters, Vocabulary
 from borderwatch.geo import gazetteer
 from borderwatch.present.maps.modes import MODES
@@ -39,10 +40,19 @@ class Display:
     present: str = "0"  # presentation mode: "1" hides the controls
     records: str = "linked"  # "all": every source's record, linked ones not merged
     place: str = ""  # a gazetteer place (GeoNames id) the map opens on; "" fits the incidents
+    hs_unit: str = "cells"  # Hotspots: grid cells or provinces
+    hs_cell: str = "0.5"  # Hotspots: cell size in degrees
+    hs_metric: str = "incidents"  # Hotspots: incidents or known fatalities
 
 
+HS_UNITS: dict[str, str] = {"cells": "Grid cells", "provinces": "Provinces"}
+HS_CELLS: dict[str, str] = {"0.25": "0.25° (about 25 km)", "0.5": "0.5° (about 50 km)",
+                            "1": "1° (about 100 km)"}
+HS_METRICS: dict[str, str] = {"incidents": "Incidents", "fatalities": "Known fatalities"}
 CHOICES: dict[str, dict[str, str]] = {"mode": MODES, "basemap": BASEMAPS, "period": PERIODS,
-                                      "present": PRESENT, "records": RECORDS}
+                                      "present": PRESENT, "records": RECORDS,
+                                      "hs_unit": HS_UNITS, "hs_cell": HS_CELLS,
+                                      "hs_metric": HS_METRICS}
 FILTER_FIELDS = frozenset(f.name for f in fields(Filters))
 DISPLAY_FIELDS = frozenset(f.name for f in fields(Display))
 # The link parameter of each field of the view.
@@ -51,7 +61,7 @@ PARAMS: dict[str, str] = {
     "sub_event_types": "subtype", "countries": "country", "provinces": "province",
     "datasets": "dataset", "min_fatalities": "minfat", "include_unknown": "unknown",
     "text": "q", "max_border_km": "border",
-    **{name: name for name in DISPLAY_FIELDS},
+    **{name: name.replace("_", "") for name in DISPLAY_FIELDS},
 }
 _LABELS = {"start": "Start date", "end": "End date", "min_fatalities": "Minimum fatalities",
            "max_border_km": "Border distance", "include_unknown": "Unknown-toll choice"}
@@ -146,6 +156,12 @@ def _place(raw: Any) -> str:
     if not text.isdigit() or int(text) not in gazetteer.places().index:
         raise ValueError(raw)
     return str(int(text))
+
+
+def hotspot_settings(d: Display) -> hotspots.Settings:
+    """The Hotspots display's analysis settings."""
+    return hotspots.Settings(unit=d.hs_unit, cell_deg=float(d.hs_cell), period=d.period,
+                             metric=d.hs_metric)
 
 
 def place_of(d: Display) -> tuple[float, float, str, int] | None:

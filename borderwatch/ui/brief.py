@@ -15,7 +15,8 @@ from borderwatch.analysis import briefing, sources
 from borderwatch.analysis import filters as flt
 from borderwatch.data.records import SAFE_URL
 from borderwatch.present import charts, export, maps, render
-from borderwatch.ui import frame
+from borderwatch.ui import changes, frame
+from borderwatch.ui import hotspots as hotspot_ui
 from borderwatch.ui.frame import View
 from borderwatch.ui.sidebar import share_link
 from borderwatch.ui.text import md_escape
@@ -35,7 +36,8 @@ def _figure(name: str, view: View) -> go.Figure:
 
 def _map(view: View) -> maps.IncidentMap:
     mode = "auto" if view.display.mode == "playback" else view.display.mode
-    return maps.build_map(view.data, mode, "none")
+    spots = hotspot_ui.result(view) if mode == "hotspots" else None
+    return maps.build_map(view.data, mode, "none", view.display.period, hotspots=spots)
 
 
 def _picture(name: str, view: View) -> Callable[[], bytes]:
@@ -161,6 +163,7 @@ def brief_page() -> None:
         left, right = st.columns(2)
         left.plotly_chart(charts.actors_figure(view.data, 5), key="b_actors")
         right.plotly_chart(charts.provinces_figure(view.data, 5), key="b_provinces")
+        changes.what_changed(view)
         _references(view)
         if not view.presenting:
             with st.expander("Export this view", icon=":material/download:", expanded=True):

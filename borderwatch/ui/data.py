@@ -74,6 +74,23 @@ class Loaded:
     vocabulary: filters.Vocabulary
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _filtered(version: str, records: str, f: filters.Filters, _base: pd.DataFrame
+              ) -> pd.DataFrame:
+    """The incidents matching ``f``: kept for the last few views (shared, read-only), so
+    a rerun that changes no filter (a display choice, a chart option) does not filter a
+    million rows again."""
+    return filters.apply(_base, f)
+
+
+def filtered(loaded: Loaded, records: str, f: filters.Filters) -> pd.DataFrame:
+    """The view's incidents: every record (``records="all"``) or each event once."""
+    base = loaded.frame if records == "all" else loaded.counted
+    if f == filters.Filters():
+        return base  # nothing to filter, nothing to keep
+    return _filtered(loaded.version, records, f, base)
+
+
 def load() -> Loaded:
     """The incidents as they are now: one version query per page run, then caches."""
     version = data_version()

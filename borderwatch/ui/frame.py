@@ -71,10 +71,9 @@ def _setup(title: str) -> View:
     f, d = state.current(loaded.vocabulary)
     params = vm.to_params(f, d)
     state.write_url(params)  # a page change clears the URL: put the view back
-    # Not cached: filtering in memory costs less than keeping a copy per view.
     base = loaded.frame if d.records == "all" else loaded.counted
-    view = View(filters=f, display=d, data=flt.apply(base, f), full=base, user=user,
-                params=params)
+    view = View(filters=f, display=d, data=data.filtered(loaded, d.records, f), full=base,
+                user=user, params=params)
     if view.presenting:
         st.html(PRESENTATION_CSS)
         st.info(f"**{len(view.data):,}** of {view.total:,} incidents · "

@@ -11,6 +11,7 @@ from borderwatch.data.schema import LABELS
 from borderwatch.present import charts, export, maps, tables
 from borderwatch.present import view as vm
 from borderwatch.ui import frame
+from borderwatch.ui import hotspots as hotspot_ui
 from borderwatch.ui.places import place_search
 from borderwatch.ui.sidebar import display_select
 
@@ -18,7 +19,8 @@ MAP_HEIGHT = 620
 TABLE_ROWS = 10_000  # rows sent to the browser's table; the CSV download has every row
 HINTS = {"points": "; click an incident for its full record",
          "clusters": "; hover an incident for its summary, zoom in to split clusters",
-         "grid": "; hover a cell for its totals, click it to zoom in"}
+         "grid": "; hover a cell for its totals, click it to zoom in",
+         "hotspots": "; hover a coloured location for what its category means"}
 
 
 def map_page() -> None:
@@ -28,7 +30,11 @@ def map_page() -> None:
         display_select("basemap", "Basemap", view.display, c2)
         d = view.display
         place_search(d, c4)
-        m = maps.build_map(view.data, d.mode, d.basemap, d.period, vm.place_of(d))
+        spots = None
+        if d.mode == "hotspots":
+            hotspot_ui.controls(d)
+            spots = hotspot_ui.result(view)
+        m = maps.build_map(view.data, d.mode, d.basemap, d.period, vm.place_of(d), spots)
         drawn = maps.drawn_mode(m)
         if d.mode == "playback":
             display_select("period", "Step", d, c3)
@@ -39,6 +45,8 @@ def map_page() -> None:
             c3.caption(note.text)
         st_folium(m, key="incident_map", height=MAP_HEIGHT, use_container_width=True,
                   returned_objects=[])
+        if spots is not None:
+            hotspot_ui.table(view, spots)
         st.caption(f"Hover a province for its totals{HINTS.get(drawn, '')}. Thick black "
                    "lines: Afghanistan's international borders (© OpenStreetMap contributors, "
                    "ODbL). Provinces: Natural Earth (public domain). Place names: GeoNames "

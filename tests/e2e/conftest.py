@@ -34,16 +34,20 @@ def e2e_data(tmp_path_factory, sample_csv) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def server(e2e_data: Path) -> Iterator[str]:
+def serve(incidents: Path, store: Path) -> Iterator[str]:
+    """A dashboard server seeded from ``incidents`` into a SQLite ``store``: its address."""
     need(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
-    env = {"BORDERWATCH_INCIDENTS": str(e2e_data),
-           "BORDERWATCH_DB_URL": f"sqlite:///{e2e_data.parent / 'e2e.sqlite'}"}
+    env = {"BORDERWATCH_INCIDENTS": str(incidents), "BORDERWATCH_DB_URL": f"sqlite:///{store}"}
     try:
         with running(env) as srv:
             yield srv.url
     except ServerError as e:
         pytest.fail(str(e))
+
+
+@pytest.fixture(scope="session")
+def server(e2e_data: Path) -> Iterator[str]:
+    yield from serve(e2e_data, e2e_data.parent / "e2e.sqlite")
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,17 @@ import folium
 import pandas as pd
 from folium.plugins import FastMarkerCluster, HeatMap
 
+from borderwatch.analysis import hotspots as hs
 from borderwatch.analysis.aggregate import province_totals
 from borderwatch.geo import boundaries
-from borderwatch.present.maps import assets, layers
+from borderwatch.present.maps import assets, hotspot_layer, layers
 from borderwatch.present.maps.labels import Labels
-from borderwatch.present.maps.legend import choropleth_bins, choropleth_colour, legend_html
+from borderwatch.present.maps.legend import (
+    choropleth_bins,
+    choropleth_colour,
+    data_line,
+    legend_html,
+)
 from borderwatch.present.maps.modes import HEAT_CELLS, resolve_mode
 from borderwatch.present.maps.rows import (
     esc,
@@ -53,10 +59,12 @@ def drawn_mode(m: folium.Map) -> str:
     return str(getattr(m, "drawn_mode", ""))
 
 
-def _add_boundaries(m: folium.Map, totals: pd.DataFrame | None, metric: str | None
+def _add_boundaries(m: folium.Map, totals: pd.DataFrame | None, metric: str | None,
+                    styles: dict[tuple[str, str], tuple[str, str]] | None = None
                     ) -> list[int] | None:
     """Boundaries with each province's totals (names only without ``totals``); filled by
-    ``metric`` if given. Returns the choropleth's class edges."""
+    ``metric`` if given, or by ``styles`` ((country, province) to fill and hover text).
+    Returns the choropleth's class edges."""
     provinces = boundaries.display_layer("provinces")
     if totals is None:
         tips = [f"<b>{esc(r.name)}</b>, {esc(r.country)}" for r in provinces.itertuples()]
@@ -73,6 +81,8 @@ def _add_boundaries(m: folium.Map, totals: pd.DataFrame | None, metric: str | No
         tips.append(f"<b>{esc(row.name)}</b>, {esc(row.country)}<br>"
                     f"Incidents: {row.incidents:,}<br>Fatalities: "
                     f"{toll_text(row.fatalities, row.unknown, row.incidents)}")
+        if styles and (row.country, row.name) in styles:
+            fills[-1], tips[-1] = styles[(row.country, row.name)]
     layers.Boundaries(fills, tips).add_to(m)
     return edges
 
@@ -116,9 +126,11 @@ def _add_incidents(m: folium.Map, df: pd.DataFrame, drawn: str, rows: list[list[
 
 
 def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
-              period: str = "month", place: Place | None = None) -> IncidentMap:
+              period: str = "month", place: Place | None = None,
+              hotspots: hs.Result | None = None) -> IncidentMap:
     """The incident map of ``df`` (already filtered) in the given display mode; opened on
-    ``place`` if given, else fitted to the incidents."""
+    ``place`` if given, else fitted to the incidents. The Hotspots display draws
+    ``hotspots`` (analysed here, by month and 0.5° cells, if not given)."""
     if not assets.configured():
         raise RuntimeError("call borderwatch.present.maps.assets.configure() at start-up: "
                            "without it the map would load Leaflet from a CDN")
@@ -132,12 +144,23 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
     metric = {"choropleth-incidents": "incidents",
               "choropleth-fatalities": "fatalities"}.get(drawn)
-    edges = _add_boundaries(m, province_totals(df), metric)
-    Labels().add_to(m)
-    drawn, rows = _lighter_if_too_big(df, drawn)
-    size = _add_incidents(m, df, drawn, rows, period)
-    m.drawn_mode = drawn
-    layers.legend(legend_html(df, drawn, edges, size)).add_to(m)
+    if drawn == "hotspots":
+        result = hotspots or hs.analyse(df, hs.Settings(period=period))
+        cells = result.settings.unit == "cells"
+        edges = _add_boundaries(m, province_totals(df), None,
+                                None if cells else hotspot_layer.province_styles(result))
+        if cells:
+            layers.Call("Hotspots", "bwHotspots", rows=hotspot_layer.cell_rows(result)).add_to(m)
+        Labels().add_to(m)
+        m.drawn_mode = drawn
+        layers.legend(hotspot_layer.legend(result) + data_line(df)).add_to(m)
+    else:
+        edges = _add_boundaries(m, province_totals(df), metric)
+        Labels().add_to(m)
+        drawn, rows = _lighter_if_too_big(df, drawn)
+        size = _add_incidents(m, df, drawn, rows, period)
+        m.drawn_mode = drawn
+        layers.legend(legend_html(df, drawn, edges, size)).add_to(m)
     if len(df):
         south, north = float(df["latitude"].min()), float(df["latitude"].max())
         west, east = float(df["longitude"].min()), float(df["longitude"].max())

@@ -19,6 +19,7 @@ MODES: dict[str, str] = {
     "choropleth-incidents": "Provinces: incidents",
     "choropleth-fatalities": "Provinces: fatalities",
     "playback": "Playback over time",
+    "hotspots": "Hotspots (emerging)",
 }
 MAX_PAYLOAD = 1_500_000
 POINTS_LIMIT = 1_000  # points with full popups, about 1 KB each at most

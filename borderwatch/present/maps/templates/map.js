@@ -274,3 +274,16 @@ window.bwCandidates = function (map, places) {
     });
     map.fitBounds(group.getBounds().pad(0.5), {maxZoom: 9, animate: false});
 };
+
+// Emerging hot spots on grid cells: [south, west, size, colour, emerging, hover text];
+// the emerging kinds get a thick dark outline as well as their colour.
+window.bwHotspots = function (map, rows) {
+    var layer = L.featureGroup().addTo(map);
+    rows.forEach(function (r) {
+        L.rectangle([[r[0], r[1]], [r[0] + r[2], r[1] + r[2]]], {
+            color: r[4] ? '#111' : '#777', weight: r[4] ? 2.5 : 0.8, fillColor: r[3],
+            fillOpacity: 0.8, className: 'bw-hotspot'})
+            .bindTooltip(r[5], {sticky: true})
+            .addTo(layer);
+    });
+};
