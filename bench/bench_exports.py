@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from borderwatch.analysis import briefing
 from borderwatch.analysis import filters as flt
 from borderwatch.data import records
 from borderwatch.present import charts, export, maps, render
@@ -32,12 +31,9 @@ def exports(df: pd.DataFrame, b) -> dict[str, tuple[float, int]]:
     f = flt.Filters()
 
     def pdf() -> bytes:
-        page = render.brief_html("Borderwatch brief", flt.describe(f), briefing.summary(df, f),
-                                 [("incidents", str(len(df)))],
-                                 render.map_png(maps.build_map(df), b, size=(1100, 800)),
-                                 render.chart_png(charts.timeline_figure(df), b,
-                                                  size=(900, 800)), "bench")
-        return render.pdf(page, b)
+        ctx = export.context(df, f, len(df), "http://127.0.0.1:8501/brief")
+        return render.brief_pdf(export.brief(df, f, df, ctx), maps.build_map(df),
+                                charts.timeline_figure(df), "A4", b)
 
     return {
         "CSV": timed(lambda: export.csv_bytes(df)),

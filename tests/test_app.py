@@ -41,7 +41,7 @@ def test_every_page_runs_and_shows_the_count(page, sample):
     at = app(page)
     assert not at.exception
     assert shown(at) == len(sample)
-    caption = at.caption[0].value
+    caption = at.main.markdown[0].value
     assert f"**{len(sample)}** of {len(sample)} incidents" in caption
     # Where the data come from, and how complete the tolls are, on every page.
     assert "data: SYNTHETIC \\(test data\\)" in caption
@@ -64,7 +64,7 @@ def test_url_filters_are_applied_on_every_page():
     for page in PAGES:
         at = app(page, type="Battles", country="Tajikistan")
         assert shown(at) == 1, page
-        assert "event type: Battles; country: Tajikistan" in at.caption[0].value
+        assert "event type: Battles; country: Tajikistan" in at.main.markdown[0].value
 
 
 def test_changing_a_filter_updates_count_and_url():
@@ -144,12 +144,18 @@ def test_upload_page_validates_then_imports_then_undoes(tmp_path, monkeypatch):
     uploader.set_value(("new.csv", path.read_bytes(), "text/csv"))
     at.run()
     assert not at.exception
-    assert "1 errors" in " ".join(s.value for s in at.subheader)
+    assert "1 errors" in " ".join(s.value for s in at.header)
     at.button(key="import").click().run()
     assert not at.exception
     assert "1 inserted" in at.success[0].value
     assert shown(at) == before + 1
+    picker = at.selectbox(key="undo_batch_0")
+    assert picker.value is None  # nothing chosen until the analyst chooses
+    assert picker.options[0].startswith("#2 · new.csv · 2 rows · ")  # newest first
+    picker.set_value(2).run()
     at.button(key="undo").click().run()
+    assert shown(at) == before + 1  # not until confirmed
+    at.button(key="undo_confirm").click().run()
     assert shown(at) == before
 
 
@@ -171,7 +177,7 @@ def test_brief_page_shows_figures_summary_and_sources():
     assert "3. [" in texts and "4. [" not in texts
     labels = [b.label for b in at.get("download_button")]
     assert {"CSV", "GeoJSON", "Map (HTML, works offline)", "PNG",
-            "One-page PDF brief"} <= set(labels)
+            "Briefing PDF"} <= set(labels)
 
 
 def test_presentation_mode_hides_controls_and_states_the_filters():

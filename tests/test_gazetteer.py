@@ -155,13 +155,13 @@ def test_upload_page_lets_the_analyst_choose_an_ambiguous_place(tmp_path, monkey
     uploader.set_value(("geo.csv", GEO_FILE.encode(), "text/csv"))
     at.run()
     assert not at.exception
-    assert any("wait for you to choose" in s.value for s in at.subheader)
+    assert any("wait for you to choose" in s.value for s in at.header)
     radio = next(r for r in at.radio if r.label == "Which place?")
     assert len(radio.options) == 2
     radio.set_value(radio.options[1]).run()
     next(b for b in at.button if b.label == "Use this place").click().run()
     assert not at.exception
-    assert not any("wait for you to choose" in s.value for s in at.subheader)
+    assert not any("wait for you to choose" in s.value for s in at.header)
     assert len(geocoding.load_choices(db.make_engine())) == 1
     at.button(key="import").click().run()
     assert "4 inserted" in at.success[0].value

@@ -233,7 +233,7 @@ def test_the_brief_shows_what_changed_on_the_curated_record(tmp_path, monkeypatc
     at = app("pages/brief.py", **{"from": "2025-12-01", "to": "2026-02-28"})
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
-    assert "#### What changed" in text
+    assert "What changed" in [h.value for h in at.header]
     assert "Level not seen in a year or more" in text and "[Open](./?" in text
     rules = " ".join(m.value for m in at.expander[0].markdown) if at.expander else text
     for rule in ("Hot spot:", "Level:", "Rise:", "First:", "Actor:"):

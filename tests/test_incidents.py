@@ -75,7 +75,10 @@ def test_spellings_are_canonicalised_on_read(tmp_path):
 
 
 @pytest.mark.parametrize("column, value, message", [
-    ("event_date", "2023-02-30", "that day does not exist"),
+    ("event_date", "2023-02-30",
+     "not a real date: there is no 30 February 2023 (February 2023 has 28 days)"),
+    ("event_date", "2023-13-01", "not a real date: there is no month 13"),
+    ("source_date", "2023-04-31", "there is no 31 April 2023 (April 2023 has 30 days)"),
     ("event_date", "30/02/2023", "not a date in the form YYYY-MM-DD"),
     ("source_url", "javascript:alert(1)", "only http:// or https:// links"),
     ("source_url", "www.dawn.com/news/1", "only http:// or https:// links"),

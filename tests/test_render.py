@@ -6,8 +6,9 @@ import re
 import pytest
 from PIL import Image
 
+from borderwatch.analysis import filters as flt
 from borderwatch.data import records
-from borderwatch.present import charts, maps, render
+from borderwatch.present import charts, export, maps, render
 from tests.conftest import XSS
 
 pytestmark = pytest.mark.slow
@@ -37,8 +38,8 @@ def test_standalone_html_opens_offline_and_shows_the_markers(curated, chromium, 
     page = ctx.new_page()
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(path.as_uri())
-    page.locator("path.bw-incident").first.wait_for()
-    assert page.locator("path.bw-incident").count() == len(df)
+    page.locator(".bw-incident").first.wait_for()
+    assert page.locator(".bw-incident").count() == len(df)
     assert requests == [] and dialogs == []
     assert page.locator('img[src="x"]').count() == 0
     ctx.close()
@@ -54,14 +55,45 @@ def test_map_and_chart_pngs_are_real_images_of_the_expected_size(curated, chromi
     assert len(image.convert("RGB").resize((64, 40)).getcolors(4096)) > 5
 
 
-def test_pdf_brief_is_one_page_and_escapes(curated, chromium):
-    tiny = render.map_png(maps.build_map(curated), chromium, size=(400, 300))
-    page = render.brief_html("Borderwatch brief", f"Filters: {XSS}", "Summary.",
-                             [("incidents", "17")], tiny, tiny, "footer")
+def test_the_briefing_pdf_has_its_parts_escaped_and_the_full_link(curated, chromium):
+    """A4 and Letter: headline figures, summary, map, timeline, top actors and provinces,
+    numbered sources and the view's full address as a link; every text escaped."""
+    f = flt.Filters(text=XSS[:50])
+    link = "http://127.0.0.1:8501/brief?from=2024-01-01"
+    ctx = export.context(curated, f, len(curated), link)
+    content = export.brief(curated, flt.Filters(), curated, ctx)
+    assert content.actors and content.provinces and content.references
+    page = render.brief_html(content, b"", b"")
     assert XSS not in page and "&lt;img src=x" in page
-    pdf = render.pdf(page, chromium)
-    assert pdf.startswith(b"%PDF")
-    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+    assert f'<a href="{link}">' in page and "Top actors" in page and "Top provinces" in page
+    assert "GeoNames (CC BY 4.0)" in page and "<ol class='refs'>" in page
+    for paper, width in (("A4", "59[45]"), ("Letter", "61[12]")):
+        pdf = render.brief_pdf(content, maps.build_map(curated),
+                               charts.timeline_figure(curated), paper, chromium)
+        assert pdf.startswith(b"%PDF")
+        assert re.search(rb"/MediaBox\s*\[0 0 " + width.encode(), pdf)
+        assert link.encode() in pdf  # the link annotation's URI
+    hostile = export.context(curated, flt.Filters(), 1, "javascript:alert(1)")
+    assert "href" not in render.brief_html(export.brief(curated, flt.Filters(), curated,
+                                                        hostile), b"", b"").split(
+        "This view:")[1]
+
+
+def test_exported_pictures_are_16_9_with_context_and_without_controls(curated, chromium):
+    ctx = export.context(curated, flt.Filters(), len(curated), "http://x.test/?a=1")
+    m = maps.build_map(curated, context=ctx.lines())
+    image = Image.open(io.BytesIO(render.map_png(m, chromium)))
+    assert image.size == (1920, 1080)
+    page = render.standalone_map_html(m)
+    assert "Generated " in page and "GeoNames (CC BY 4.0)" in page
+    fig = render.with_context(charts.timeline_figure(curated), ctx)
+    assert ctx.filters in fig.layout.title.text and ctx.link in fig.layout.annotations[-1].text
+    shown = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    shown.set_content(page.replace("</head>", render.NO_CONTROLS + "</head>", 1))
+    shown.locator(".bw-context").wait_for()
+    assert not shown.locator(".leaflet-control-zoom").is_visible()
+    assert not shown.locator(".bw-pan").is_visible()
+    shown.close()
 
 
 def test_no_chromium_gives_a_clear_message(monkeypatch, tmp_path):
@@ -105,7 +137,8 @@ def test_the_map_png_names_places_without_overlaps(curated, chromium):
 
     m = maps.build_map(curated, place=view.place_of(view.Display(place="1221559")))
     page = render._page(chromium, render.MAP_SIZE)
-    page.set_content(render.standalone_map_html(m), wait_until="load")
+    page.set_content(render.standalone_map_html(m).replace(
+        "</head>", render.NO_CONTROLS + "</head>", 1), wait_until="load")
     page.wait_for_selector(".bw-labels[data-count]", state="attached")
     names = page.locator(".bw-label-town, .bw-label-capital").all_inner_texts()
     assert {"Qalaikhumb", "Vanj"} <= set(names), names

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from borderwatch.data import actors
+from borderwatch.data.dates import parse_date
 from borderwatch.data.schema import EVENT_TYPES
 
 MAX_TEXT = 200  # longest search text
+EARLIEST = dt.date(1990, 1, 1)  # the first date the From and To fields take
+LATEST = dt.date(2100, 1, 1)  # ... and the last
 
 
 @dataclass(frozen=True)
@@ -263,3 +266,88 @@ def describe(f: Filters) -> str:
     if f.text:
         parts.append(f"mentioning “{f.text}”")
     return "; ".join(parts) if parts else "all incidents"
+
+
+DATE_LABELS = {"start": "From", "end": "To"}
+
+
+def with_date(f: Filters, name: str, text: str) -> Filters:
+    """The filters with From (``"start"``) or To (``"end"``) set to a typed date.
+
+    Parameters
+    ----------
+    f : Filters
+        The filters now.
+    name : {"start", "end"}
+        Which bound.
+    text : str
+        What was typed or pasted: a date as YYYY-MM-DD, or nothing for no bound (from the
+        first incident, or to the latest).
+
+    Returns
+    -------
+    Filters
+        ``f`` with that bound set; nothing else changes.
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not a real date, lies outside 1990-01-01 to 2100-01-01, or would put
+        From after To; the message says which, in words for the person who typed it.
+    """
+    if name not in DATE_LABELS:
+        raise KeyError(name)
+    value = parse_date(text) if text.strip() else None
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise ValueError(f"{value} is outside the dates this dashboard takes "
+                         f"({EARLIEST} to {LATEST})")
+    start, end = (value, f.end) if name == "start" else (f.start, value)
+    if start is not None and end is not None and start > end:
+        other = "To" if name == "start" else "From"
+        order = "after" if name == "start" else "before"
+        theirs = end if name == "start" else start
+        raise ValueError(f"{value} is {order} {other} ({theirs}): change {other} first")
+    return replace(f, start=start, end=end)
+
+
+# The quick date ranges, each ending on the latest incident in the data.
+QUICK_RANGES: dict[str, str] = {"30d": "Last 30 days", "90d": "Last 90 days",
+                                "12m": "Last 12 months", "year": "This year", "all": "All"}
+
+
+def quick_range(key: str, latest: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The From and To of a quick range, counted back from ``latest``.
+
+    Parameters
+    ----------
+    key : str
+        One of ``QUICK_RANGES``.
+    latest : datetime.date
+        The day the range ends on: the latest incident in the data (so a record that ends
+        in the past still shows its last weeks), or today when there is none.
+
+    Returns
+    -------
+    tuple of (date or None, date or None)
+        From and To, both inclusive; ``(None, None)`` for "all". "Last 30 days" is the 30
+        days ending on ``latest``; "last 12 months" starts the day after the same date a
+        year before; "this year" starts on 1 January of ``latest``'s year.
+    """
+    if key == "all":
+        return None, None
+    if key in ("30d", "90d"):
+        return latest - dt.timedelta(days=int(key[:-1]) - 1), latest
+    if key == "12m":
+        year_before = (pd.Timestamp(latest) - pd.DateOffset(years=1)).date()
+        return year_before + dt.timedelta(days=1), latest
+    if key == "year":
+        return dt.date(latest.year, 1, 1), latest
+    raise KeyError(key)
+
+
+def matching_range(f: Filters, latest: dt.date) -> str | None:
+    """The quick range the filters' From and To are exactly, if any (to show it chosen)."""
+    for key in QUICK_RANGES:
+        if quick_range(key, latest) == (f.start, f.end):
+            return key
+    return None

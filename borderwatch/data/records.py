@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from borderwatch import ROOT
+from borderwatch.data import dates
 from borderwatch.data.schema import COLUMN_NAMES, COLUMNS, REQUIRED, Column
 from borderwatch.geo import names
 
@@ -116,9 +117,14 @@ def _typed_column(col: Column, values: pd.Series, bad: Callable[..., None]) -> p
         return text.where(~blank, None).astype("string")
     if col.kind == "date":
         parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
-        bad(parsed.isna() & ~blank & ~shaped, col.name, "not a date in the form YYYY-MM-DD")
-        bad(parsed.isna() & shaped, col.name, "that day does not exist (check day and month)")
+        unread = parsed.isna() & ~blank
+        # What is wrong, in the words the sidebar uses ("not a real date: there is no
+        # 30 February 2023 ..."): one reading per distinct bad value.
+        problems = text[unread].map(
+            lambda v: dates.date_problem(str(v)) or dates.NOT_IN_FORM)
+        for message in problems.unique():
+            bad(unread & (problems == message).reindex(unread.index, fill_value=False),
+                col.name, str(message))
         return parsed.astype("datetime64[s]")
     num = pd.to_numeric(text, errors="coerce")
     bad(num.isna() & ~blank, col.name, "not a number")

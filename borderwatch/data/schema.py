@@ -98,8 +98,34 @@ EVENT_COLOURS: dict[str, str] = {
 }
 OTHER_COLOUR = "#777777"
 
+# Each type has its own shape as well as its colour (WCAG 1.4.1: colour is not the only
+# way to tell them apart), on the map and in its legend: SVG paths in a 24 x 24 box.
+SHAPES: dict[str, str] = {
+    "circle": "M1.5 12a10.5 10.5 0 1 0 21 0a10.5 10.5 0 1 0 -21 0Z",
+    "star": "M12 .5L14.9 8L22.9 8.4L16.8 13.5L18.8 21.3L12 17L5.2 21.3L7.2 13.5L1.1 8.4L9.1 8Z",
+    "triangle": "M12 1L23 21.5H1Z",
+    "square": "M2.5 2.5H21.5V21.5H2.5Z",
+    "diamond": "M12 .5L23.5 12L12 23.5L.5 12Z",
+    "triangle-down": "M1 2.5H23L12 23Z",
+    "hexagon": "M23 12L17.5 21.5H6.5L1 12L6.5 2.5H17.5Z",
+}
+EVENT_SHAPES: dict[str, str] = {
+    "Battles": "circle",
+    "Explosions/Remote violence": "star",
+    "Violence against civilians": "triangle",
+    "Protests": "square",
+    "Riots": "diamond",
+    "Strategic developments": "triangle-down",
+}
+OTHER_SHAPE = "hexagon"
+
 GEO_PRECISION = {1: "exact place", 2: "near place / district", 3: "province or region"}
 TIME_PRECISION = {1: "exact day", 2: "week", 3: "month or longer"}
+
+
+def shape_for(event_type: str) -> str:
+    """Shape of an event type's mark, the same on every map and legend."""
+    return EVENT_SHAPES.get(event_type, OTHER_SHAPE)
 
 
 def colour_for(event_type: str) -> str:

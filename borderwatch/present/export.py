@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 
+from borderwatch.analysis import aggregate, briefing, sources
 from borderwatch.analysis import filters as flt
 from borderwatch.data.records import python_values
 from borderwatch.data.schema import COLUMN_NAMES, DATE_COLUMNS
@@ -77,3 +79,73 @@ def geojson_bytes(df: pd.DataFrame) -> bytes:
     # Built directly: GeoDataFrame.to_json is several times slower (bench/bench_exports.py)
     return json.dumps({"type": "FeatureCollection", "features": features},
                       ensure_ascii=False).encode("utf-8")
+
+
+# The map's base layers and place names, credited on every map and export.
+ATTRIBUTION = ("Provinces: Natural Earth (public domain) · Afghanistan's borders: "
+               "© OpenStreetMap contributors (ODbL) · Place names: GeoNames (CC BY 4.0)")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every exported picture, map and document says about itself: plain text,
+    escaped by whatever shows it."""
+
+    title: str
+    filters: str  # the filters in words
+    generated: str  # when, in UTC
+    sources: str  # where the incidents come from
+    link: str  # the full address of the view
+    attribution: str = ATTRIBUTION
+
+    def lines(self) -> list[str]:
+        """The context as lines, title first."""
+        return [self.title, self.filters, f"{self.generated} · {self.sources}",
+                self.attribution, self.link]
+
+
+def context(df: pd.DataFrame, f: flt.Filters, total: int, link: str,
+            now: dt.datetime | None = None) -> Context:
+    """The context of an export of ``df`` (``f`` applied to ``total`` incidents)."""
+    refs, more = sources.references(df)
+    n = len(refs) + more
+    reports = f"{n:,} source report{'s' if n != 1 else ''}"
+    where = sources.provenance(df)
+    title = ("SYNTHETIC DATA — Borderwatch" if has_synthetic(df) else "Borderwatch") + (
+        f": {len(df):,} of {total:,} incidents")
+    at = now or dt.datetime.now(dt.UTC)
+    return Context(title=title, filters="Filters: " + flt.describe(f),
+                   generated=f"Generated {at:%Y-%m-%d %H:%M} UTC",
+                   sources=(where[0].upper() + where[1:] + "; " if where else "") + reports,
+                   link=link)
+
+
+@dataclass(frozen=True)
+class Brief:
+    """The content of the briefing-page PDF, as plain text and numbers."""
+
+    context: Context
+    summary: str
+    figures: list[tuple[str, str]]  # (label, value), e.g. ("incidents", "302")
+    actors: list[tuple[str, int]]  # top actors and their incidents
+    provinces: list[tuple[str, int]]
+    references: list[sources.Reference]
+    more_references: int
+
+
+def brief(full: pd.DataFrame, f: flt.Filters, df: pd.DataFrame, ctx: Context,
+          top: int = 8) -> Brief:
+    """The briefing page of the view ``df`` (``f`` applied to ``full``)."""
+    h = briefing.headline(full, f, df)
+    figures = [("incidents", f"{h.now.incidents:,}"),
+               ("reported fatalities", h.now.fatalities_text())]
+    if h.now.unknown:
+        figures.append(("incidents with unknown toll", f"{h.now.unknown:,}"))
+    if h.before is not None:
+        figures.append(("incidents in the previous period", f"{h.before.incidents:,}"))
+    elif h.no_comparison:
+        figures.append(("previous period", h.no_comparison))
+    refs, more = sources.references(df)
+    return Brief(ctx, briefing.summary(full, f, df), figures,
+                 list(aggregate.top_actors(df, top).items()),
+                 list(aggregate.top_provinces(df, top).items()), refs, more)

@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from tempfile import NamedTemporaryFile
+from typing import IO
 
 from borderwatch import ROOT
 
@@ -35,6 +37,14 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     started: float  # time.perf_counter() when the process was launched
+    log: IO[bytes] | None = None  # the server's output so far (a file, never a full pipe)
+
+    def output(self) -> str:
+        """What the server has printed so far (its log, tracebacks included)."""
+        if self.log is None:
+            return ""
+        self.log.flush()
+        return Path(self.log.name).read_text(encoding="utf-8", errors="replace")
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the server process has used so far."""
@@ -49,7 +59,8 @@ class Server:
         return float("nan")
 
 
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120,
+                 log: IO[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -60,7 +71,8 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) 
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            out = (Path(log.name).read_text(errors="replace") if log else
+                   proc.stdout.read().decode(errors="replace") if proc.stdout else "")
             raise ServerError(f"dashboard server did not start:\n{out}")
         time.sleep(0.1)
 
@@ -71,18 +83,20 @@ def running(env: Mapping[str, str], script: Path = ROOT / "dashboard.py",
     """A dashboard server with ``env`` added to this process's environment."""
     port = free_port()
     started = time.perf_counter()
+    log = NamedTemporaryFile(prefix="borderwatch-server-", suffix=".log")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, proc, timeout)
-        yield Server(url, proc, started)
+        wait_healthy(url, proc, timeout, log)
+        yield Server(url, proc, started, log)
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit_folium import st_folium
 
 from borderwatch.analysis import briefing, sources
-from borderwatch.analysis import filters as flt
 from borderwatch.data.records import SAFE_URL
 from borderwatch.present import charts, export, maps, render
-from borderwatch.ui import changes, frame
+from borderwatch.ui import changes, figures, frame
 from borderwatch.ui import hotspots as hotspot_ui
 from borderwatch.ui.frame import View
 from borderwatch.ui.sidebar import share_link
@@ -34,81 +31,76 @@ def _figure(name: str, view: View) -> go.Figure:
             "provinces": lambda: charts.provinces_figure(view.data)}[name]()
 
 
-def _map(view: View) -> maps.IncidentMap:
+def _map(view: View, ctx: export.Context | None = None, large: bool = False
+         ) -> maps.IncidentMap:
+    """The view's map; ``large`` text for a slide or paper, as in presentation mode."""
     mode = "auto" if view.display.mode == "playback" else view.display.mode
     spots = hotspot_ui.result(view) if mode == "hotspots" else None
-    return maps.build_map(view.data, mode, "none", view.display.period, hotspots=spots)
+    return maps.build_map(view.data, mode, "none", view.display.period, hotspots=spots,
+                          presenting=view.presenting or large,
+                          context=ctx.lines() if ctx else None)
 
 
-def _picture(name: str, view: View) -> Callable[[], bytes]:
+def _context(view: View) -> export.Context:
+    """The export context, made in the page run: the view's full address needs the page's
+    URL, which a download's callable (run later, outside the page) cannot read."""
+    return export.context(view.data, view.filters, view.total, share_link(view.params))
+
+
+def _picture(name: str, view: View, ctx: export.Context) -> Callable[[], bytes]:
     def make() -> bytes:
         if name == "map":
-            return render.map_png(_map(view))
-        return render.chart_png(_figure(name, view))
+            return render.map_png(_map(view, ctx, large=True))
+        return render.chart_png(_figure(name, view), ctx=ctx)
     return make
 
 
-def _pdf(view: View) -> Callable[[], bytes]:
+def _pdf(view: View, ctx: export.Context, paper: str) -> Callable[[], bytes]:
     def make() -> bytes:
-        full = view.full
-        h = briefing.headline(full, view.filters, view.data)
-        figures = [("incidents", f"{h.now.incidents:,}"),
-                   ("reported fatalities", h.now.fatalities_text())]
-        if h.now.unknown:
-            figures.append(("incidents with unknown toll", f"{h.now.unknown:,}"))
-        if h.before is not None:
-            figures.append(("incidents in the previous period", f"{h.before.incidents:,}"))
-        elif h.no_comparison:
-            figures.append(("previous period", h.no_comparison))
-        the_map, timeline = _map(view), _figure("timeline", view)
-        summary = briefing.summary(full, view.filters, view.data)
-        refs, more = sources.references(view.data)
-        footer = (f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from "
-                  f"{view.total:,} incidents · {share_link(view.params)}")
-        title = ("SYNTHETIC DATA — Borderwatch brief" if export.has_synthetic(view.data)
-                 else "Borderwatch brief")
-
-        def build(b: Any) -> bytes:
-            page = render.brief_html(
-                title, "Filters: " + flt.describe(view.filters), summary,
-                figures, render.map_png(the_map, b, size=(1100, 800)),
-                render.chart_png(timeline, b, size=(900, 800)), footer, refs, more)
-            return render.pdf(page, b)
-
-        return render.with_browser(build)
+        content = export.brief(view.full, view.filters, view.data, ctx)
+        return render.brief_pdf(content, _map(view, large=True), _figure("timeline", view),
+                                paper)
     return make
 
 
 def _exports(view: View) -> None:
+    """Every export of the view. Each file is made when its button is pressed (a callable,
+    never on each rerun), and pressing one does not rerun the page (on_click="ignore"):
+    a rerun replaces every button's deferred file, so a second button pressed during it
+    would ask for a file that no longer exists (MediaFileStorageError)."""
     f = view.filters
     synthetic = export.has_synthetic(view.data)
+    ctx = _context(view)
 
     def name(ext: str) -> str:
         return export.file_name(f, ext, synthetic=synthetic)
 
     c = st.columns(3)
-    # Every export is made when its button is pressed (a callable), never on each rerun.
     c[0].download_button("CSV", lambda: export.csv_bytes(view.data), name("csv"),
-                         mime="text/csv", icon=":material/table:", width="stretch")
+                         mime="text/csv", icon=":material/table:", width="stretch",
+                         on_click="ignore")
     c[1].download_button("GeoJSON", lambda: export.geojson_bytes(view.data),
                          name("geojson"), mime="application/geo+json",
-                         icon=":material/map:", width="stretch")
+                         icon=":material/map:", width="stretch", on_click="ignore")
     c[2].download_button("Map (HTML, works offline)",
-                         lambda: render.standalone_map_html(_map(view)).encode(),
+                         lambda: render.standalone_map_html(_map(view, ctx),
+                                                            ctx.title).encode(),
                          name("html"), mime="text/html",
-                         icon=":material/public:", width="stretch")
+                         icon=":material/public:", width="stretch", on_click="ignore")
     can_render = render.CHROMIUM.exists()
     why = None if can_render else f"Needs Chromium at {render.CHROMIUM} on the server."
-    d = st.columns([2, 1, 1])
-    chosen = d[0].selectbox("Picture of", list(PICTURES), format_func=PICTURES.__getitem__,
-                            key="picture_of", label_visibility="collapsed")
-    d[1].download_button("PNG", _picture(chosen, view),
+    d = st.columns([2, 1, 1, 1])
+    chosen = d[0].selectbox("Picture to export (PNG, 16:9 slide)", list(PICTURES),
+                            format_func=PICTURES.__getitem__, key="picture_of")
+    d[1].download_button("PNG", _picture(chosen, view, ctx),
                          name(f"{chosen}.png"), mime="image/png",
                          icon=":material/image:", disabled=not can_render, help=why,
-                         width="stretch")
-    d[2].download_button("One-page PDF brief", _pdf(view), name("pdf"),
+                         width="stretch", on_click="ignore")
+    paper = d[2].selectbox("Paper", list(render.PAPER), key="paper")
+    d[3].download_button("Briefing PDF", _pdf(view, ctx, paper), name("pdf"),
                          mime="application/pdf", icon=":material/picture_as_pdf:",
-                         disabled=not can_render, help=why, width="stretch")
+                         disabled=not can_render, help=why, width="stretch",
+                         on_click="ignore")
 
 
 def _references(view: View) -> None:
@@ -116,7 +108,7 @@ def _references(view: View) -> None:
     refs, more = sources.references(view.data)
     if not refs:
         return
-    st.markdown("#### Sources")
+    st.header("Sources")
     lines = []
     for r in refs:
         outlet = md_escape(r.outlet)
@@ -136,7 +128,7 @@ def brief_page() -> None:
         full = view.full
         h = briefing.headline(full, view.filters, view.data)
         days = h.period.days if h.period else None
-        c = st.columns(3)
+        c = st.container(key="figures").columns(3)
         before = h.before
         c[0].metric("Incidents", f"{h.now.incidents:,}",
                     delta=(briefing.change(h.now.incidents, before.incidents, days) if before
@@ -153,16 +145,16 @@ def brief_page() -> None:
             c[2].metric("Period", f"{h.period.days:,} days",
                         delta=f"{h.period.start:%d %b %Y} – {h.period.end:%d %b %Y}",
                         delta_color="off", delta_arrow="off")
-        st.markdown("#### " + md_escape(briefing.summary(full, view.filters, view.data)))
-        left, right = st.columns([3, 2])
-        with left:
-            st_folium(_map(view), key="brief_map", height=520, use_container_width=True,
+        st.markdown("**" + md_escape(briefing.summary(full, view.filters, view.data)) + "**")
+        # One column: the map full width (beside a chart it was 330 px on a tablet).
+        with st.container(key="map_frame"):
+            st_folium(_map(view), key="brief_map", height=560, use_container_width=True,
                       returned_objects=[])
-        right.plotly_chart(charts.timeline_figure(view.data, view.display.period),
-                           key="b_time")
+        figures.chart(charts.timeline_figure(view.data, view.display.period), "b_time",
+                      view)
         left, right = st.columns(2)
-        left.plotly_chart(charts.actors_figure(view.data, 5), key="b_actors")
-        right.plotly_chart(charts.provinces_figure(view.data, 5), key="b_provinces")
+        figures.chart(charts.actors_figure(view.data, 5), "b_actors", view, left)
+        figures.chart(charts.provinces_figure(view.data, 5), "b_provinces", view, right)
         changes.what_changed(view)
         _references(view)
         if not view.presenting:

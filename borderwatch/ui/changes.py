@@ -41,7 +41,7 @@ def link(params: dict[str, str | list[str]]) -> str:
 
 def what_changed(view: View) -> None:
     """The section: ranked signals, the rules with their thresholds, or why none."""
-    st.markdown("#### What changed")
+    st.header("What changed")
     months = _months(view)
     if not months:
         st.caption("No incidents in this view.")

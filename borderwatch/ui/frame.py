@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +24,34 @@ from borderwatch.ui.text import md_escape
 
 TIMINGS = "BORDERWATCH_TIMINGS"  # a file to which each page run appends its server time
 
+# On every page (static: nothing from data or the URL goes in here).
+PAGE_CSS = """
+<style>
+  /* Captions carry the count and the map's hints: 7:1 on white, not Streamlit's 3.9:1. */
+  [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
+  [data-testid="stWidgetLabel"] p { color: #4a4a4a !important; }
+  [data-testid="stCaptionContainer"] { opacity: 1 !important; }  /* it fades them to 60 % */
+  /* Keyboard focus that is never the same as the current page's highlight. */
+  a:focus-visible, button:focus-visible, summary:focus-visible, input:focus-visible,
+  [role="button"]:focus-visible, [role="tab"]:focus-visible, [tabindex]:focus-visible,
+  iframe:focus-visible {
+    outline: 3px solid #0b3d91 !important; outline-offset: 2px !important; }
+  h2 { font-size: 1.45rem !important; }
+  /* Headline figures wrap rather than being cut off ("at least 2,…"). */
+  .st-key-figures [data-testid="stMetricValue"] > div,
+  .st-key-figures [data-testid="stMetricDelta"] > div {
+    white-space: normal !important; overflow: visible !important; }
+  .st-key-figures [data-testid="stMetricValue"] { font-size: 2rem; }
+  /* On a phone: the sidebar's opener is labelled, and the map comes first. */
+  [data-testid="stExpandSidebarButton"]::after {
+    content: "Filters"; margin-left: .25rem; font-weight: 600; color: #1f1f1f; }
+  @media (max-width: 640px) {
+    [data-testid="stLayoutWrapper"]:has(> .st-key-map_frame) { order: -1; }
+    .st-key-figures [data-testid="stMetricValue"] { font-size: 1.5rem; }
+  }
+</style>
+"""
+
 PRESENTATION_CSS = """
 <style>
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
@@ -30,6 +59,7 @@ PRESENTATION_CSS = """
   [data-testid="stMainMenu"], footer { display: none !important; }
   .block-container { padding-top: 1.5rem !important; max-width: 100% !important; }
   html { font-size: 20px; }
+  [data-testid="stMetricValue"] { font-size: 2.6rem; }
 </style>
 """  # static: nothing from data or the URL goes in here
 
@@ -66,6 +96,7 @@ def _setup(title: str) -> View:
     st.set_page_config(page_title=f"{title} · Borderwatch", page_icon=sidebar.ICON,
                        layout="wide")
     assets.configure()
+    st.html(PAGE_CSS)
     user = access.gate()
     loaded = data.load()
     f, d = state.current(loaded.vocabulary)
@@ -98,20 +129,30 @@ def synthetic_banner(view: View) -> None:
 
 
 def caption(view: View) -> None:
-    """The count and the filters in words, under the page title."""
+    """The count and the filters in words, under the page title (full-contrast text:
+    Streamlit fades captions to 3.9:1)."""
     if view.presenting:
         return
     note = sources.provenance(view.data)
-    st.caption(f"**{len(view.data):,}** of {view.total:,} incidents · "
-               f"{md_escape(flt.describe(view.filters))}"
-               + (f" · {md_escape(note)}" if note else ""))
+    st.markdown(f"**{len(view.data):,}** of {view.total:,} incidents · "
+                f"{md_escape(flt.describe(view.filters))}"
+                + (f" · {md_escape(note)}" if note else ""))
+
+
+def markdown_url(url: str) -> str:
+    """``url`` made safe as a markdown link target: spaces, parentheses, angle brackets
+    and backslashes percent-encoded, nothing else changed."""
+    return quote(url, safe="/:?&=#%+,;@!$'*~.-_[]")
 
 
 def presentation_footer(view: View) -> None:
     """In presentation mode: the link to this view, and the way back."""
     if not view.presenting:
         return
-    st.caption(md_escape(sidebar.share_link(view.params)))
+    link = sidebar.share_link(view.params)
+    # The address is a link target as it is (markdown escaping would break it), and its
+    # text is escaped for display; the two are the same address.
+    st.caption(f"This view: [{md_escape(link)}]({markdown_url(link)})")
     st.button("Exit presentation mode", on_click=state.set_present, args=("0",))
 
 

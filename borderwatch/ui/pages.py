@@ -3,6 +3,8 @@ the logic they show lives in the package."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -10,12 +12,13 @@ from borderwatch.analysis import filters as flt
 from borderwatch.data.schema import LABELS
 from borderwatch.present import charts, export, maps, tables
 from borderwatch.present import view as vm
-from borderwatch.ui import frame
+from borderwatch.ui import figures, frame
 from borderwatch.ui import hotspots as hotspot_ui
 from borderwatch.ui.places import place_search
 from borderwatch.ui.sidebar import display_select
 
 MAP_HEIGHT = 620
+LIST_ROWS = 200  # incidents in the map's text alternative
 TABLE_ROWS = 10_000  # rows sent to the browser's table; the CSV download has every row
 HINTS = {"points": "; click an incident for its full record",
          "clusters": "; hover an incident for its summary, zoom in to split clusters",
@@ -25,44 +28,62 @@ HINTS = {"points": "; click an incident for its full record",
 
 def map_page() -> None:
     with frame.page("Map", "Incident map") as view:
-        c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
-        display_select("mode", "Display", view.display, c1)
-        display_select("basemap", "Basemap", view.display, c2)
         d = view.display
-        place_search(d, c4)
         spots = None
+        c3: Any = None
+        if not view.presenting:  # presentation mode shows the content, not the controls
+            with st.container(key="map_controls"):
+                c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
+                display_select("mode", "Display", d, c1)
+                display_select("basemap", "Basemap", d, c2)
+                place_search(d, c4)
+                if d.mode == "hotspots":
+                    hotspot_ui.controls(d)
         if d.mode == "hotspots":
-            hotspot_ui.controls(d)
             spots = hotspot_ui.result(view)
-        m = maps.build_map(view.data, d.mode, d.basemap, d.period, vm.place_of(d), spots)
+        m = maps.build_map(view.data, d.mode, d.basemap, d.period, vm.place_of(d), spots,
+                           presenting=view.presenting)
         drawn = maps.drawn_mode(m)
-        if d.mode == "playback":
-            display_select("period", "Step", d, c3)
         note = maps.explain(d.mode, drawn, len(view.data))
-        if note and note.fallback:
-            st.info(note.text, icon=":material/grid_view:")
-        elif note:
-            c3.caption(note.text)
-        st_folium(m, key="incident_map", height=MAP_HEIGHT, use_container_width=True,
-                  returned_objects=[])
-        if spots is not None:
+        if c3 is not None:
+            if d.mode == "playback":
+                display_select("period", "Step", d, c3)
+            if note and note.fallback:
+                st.info(note.text, icon=":material/grid_view:")
+            elif note:
+                c3.caption(note.text)
+        with st.container(key="map_frame"):
+            st_folium(m, key="incident_map", height=MAP_HEIGHT, use_container_width=True,
+                      returned_objects=[])
+        if spots is not None and not view.presenting:
             hotspot_ui.table(view, spots)
-        st.caption(f"Hover a province for its totals{HINTS.get(drawn, '')}. Thick black "
-                   "lines: Afghanistan's international borders (© OpenStreetMap contributors, "
-                   "ODbL). Provinces: Natural Earth (public domain). Place names: GeoNames "
-                   "(CC BY 4.0).")
+        if not view.presenting:
+            st.caption(f"Hover a province for its totals{HINTS.get(drawn, '')}. Thick black "
+                       f"lines: Afghanistan's international borders. {export.ATTRIBUTION}.")
+            map_as_list(view)
+
+
+def map_as_list(view: frame.View) -> None:
+    """The map's text alternative: the incidents it shows, newest first, as a table."""
+    with st.expander("Map as a list", icon=":material/list:"):
+        listed = tables.map_list(view.data, LIST_ROWS)
+        more = len(view.data) - len(listed)
+        st.caption(f"The {len(listed):,} most recent incidents on the map"
+                   + (f" ({more:,} more on the Incidents page)." if more > 0 else "."))
+        st.table(listed)
 
 
 def trends_page() -> None:
     with frame.page("Trends") as view:
-        display_select("period", "Group by", view.display, st.columns(4)[0])
+        if not view.presenting:
+            display_select("period", "Group by", view.display, st.columns(4)[0])
         period = view.display.period
         left, right = st.columns(2)
-        left.plotly_chart(charts.timeline_figure(view.data, period), key="timeline")
-        right.plotly_chart(charts.fatalities_figure(view.data, period), key="fatalities")
+        figures.chart(charts.timeline_figure(view.data, period), "timeline", view, left)
+        figures.chart(charts.fatalities_figure(view.data, period), "fatalities", view, right)
         left, right = st.columns(2)
-        left.plotly_chart(charts.actors_figure(view.data), key="actors")
-        right.plotly_chart(charts.provinces_figure(view.data), key="provinces")
+        figures.chart(charts.actors_figure(view.data), "actors", view, left)
+        figures.chart(charts.provinces_figure(view.data), "provinces", view, right)
 
 
 COLUMN_CONFIG = {

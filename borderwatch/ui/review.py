@@ -21,7 +21,7 @@ def links_panel(user: str) -> None:
     """Linked groups, and a way to unlink a wrong pair (stored; survives re-imports)."""
     loaded = data.load()
     groups = links.describe(loaded.frame)
-    st.subheader("Linked records")
+    st.header("Linked records")
     if not groups:
         st.caption("No records are linked: no two sources report an event within the "
                    "matching windows.")
@@ -62,7 +62,7 @@ def waiting_panel(report: ingest.Report, user: str, on_choice: Callable[[], None
     groups: dict[tuple[str, str, str, str], list[geocoding.Pending]] = {}
     for p in report.waiting:
         groups.setdefault((p.column, p.value, p.country, p.province), []).append(p)
-    st.subheader(f"{len(report.waiting):,} rows wait for you to choose their place")
+    st.header(f"{len(report.waiting):,} rows wait for you to choose their place")
     st.caption("These rows are not imported until you choose. Your choice is kept: the next "
                "file that names the same place in the same province uses it.")
     for i, ((column, value, country, province), rows) in enumerate(groups.items()):

@@ -9,7 +9,13 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from borderwatch import ROOT, auth
-from borderwatch.analysis.filters import MAX_TEXT, Filters, Vocabulary
+from borderwatch.analysis.filters import (
+    EARLIEST,
+    MAX_TEXT,
+    QUICK_RANGES,
+    Filters,
+    Vocabulary,
+)
 from borderwatch.data.schema import EVENT_TYPES
 from borderwatch.present import view as vm
 from borderwatch.ui import state
@@ -22,7 +28,6 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/upload.py", "Upload", ":material/upload_file:"),
 )
 ANALYST_PAGES = {"pages/upload.py"}  # the others are every signed-in user's
-EARLIEST = dt.date(1990, 1, 1)
 # A local file: a material icon would make the browser fetch it from Google's font CDN.
 ICON = str(ROOT / "static" / "borderwatch.png")
 
@@ -46,15 +51,37 @@ def _options(known: frozenset[str], chosen: tuple[str, ...]) -> list[str]:
     return sorted(set(known) | set(chosen), key=str.casefold)
 
 
+DATE_HELP = ("Type or paste a date as YYYY-MM-DD; Enter (or leaving the field) applies it. "
+             "Leave it empty for {whole}.")
+QUICK_HELP = ("Each range ends on the latest incident in the data ({latest}), not on today, "
+              "so that a record that ends in the past still shows its last weeks; with no "
+              "incidents, on today. This year: from 1 January of that day's year.")
+
+
+def date_field(label: str, name: str, value: dt.date, whole: str) -> None:
+    """A text field for one bound of the date range: a date typed, pasted or entered
+    applies at once; anything else stays in the field, named as wrong beneath it, and the
+    view keeps its date."""
+    st.text_input(label, placeholder="YYYY-MM-DD",
+                  help=DATE_HELP.format(whole=whole), **state.bind_date(name, value))
+    problem = state.date_error(name)
+    if problem:
+        st.error(f"{problem}. The view still uses {value}.", icon=":material/event_busy:")
+
+
+def date_widgets(f: Filters, vocab: Vocabulary) -> None:
+    """From, To and the quick ranges, bound to the view."""
+    lo, hi = vocab.first or EARLIEST, vocab.last or dt.date.today()
+    date_field("From", "start", f.start or lo, f"every incident from the first ({lo})")
+    date_field("To", "end", f.end or hi, f"every incident to the latest ({hi})")
+    st.pills("Quick range", list(QUICK_RANGES), format_func=QUICK_RANGES.__getitem__,
+             selection_mode="single", help=QUICK_HELP.format(latest=hi),
+             **state.bind_quick_range(f, hi))
+
+
 def filter_widgets(f: Filters, vocab: Vocabulary) -> None:
     """Every filter, bound to the view (each change is written to the URL)."""
-    lo, hi = vocab.first or EARLIEST, vocab.last or dt.date.today()
-    st.date_input("From", min_value=EARLIEST, max_value=dt.date(2100, 1, 1),
-                  format="YYYY-MM-DD", help=f"Earliest incident: {lo}",
-                  **state.bind("start", f.start or lo))
-    st.date_input("To", min_value=EARLIEST, max_value=dt.date(2100, 1, 1),
-                  format="YYYY-MM-DD", help=f"Latest incident: {hi}",
-                  **state.bind("end", f.end or hi))
+    date_widgets(f, vocab)
     st.multiselect("Actor (either side)", _options(vocab.actors, f.actors),
                    placeholder="All actors", **state.bind("actors", list(f.actors)))
     st.multiselect("Event type", _options(vocab.event_types | set(EVENT_TYPES), f.event_types),
@@ -77,7 +104,7 @@ def filter_widgets(f: Filters, vocab: Vocabulary) -> None:
                     **state.bind("min_fatalities", f.min_fatalities))
     st.checkbox("Include incidents with an unknown toll", disabled=not f.min_fatalities,
                 **state.bind("include_unknown", f.include_unknown))
-    st.number_input("Within km of an Afghan border", min_value=0.0, step=5.0,
+    st.number_input("Within km of an Afghan border", min_value=0.0, step=5.0, format="%g",
                     value=None, placeholder="Any distance",
                     **state.bind("max_border_km", f.max_border_km))
     st.text_input("Search notes, places and sources", max_chars=MAX_TEXT,
@@ -96,7 +123,7 @@ def display_select(name: str, label: str, d: vm.Display, container: Any = st) ->
 def sidebar(f: Filters, d: vm.Display, vocab: Vocabulary, params: dict[str, str | list[str]],
             user: auth.User, shown: int, total: int) -> None:
     """The shared sidebar (call inside ``with st.sidebar``)."""
-    st.markdown("### Borderwatch")
+    st.markdown("**Borderwatch**")
     navigation(params, user)
     st.metric("Incidents shown", f"{shown:,}", help="Incidents matching the filters")
     st.caption(f"of {total:,} in the data")

@@ -27,7 +27,7 @@ def _last(source: str) -> str:
 
 def sources_panel(user: str) -> None:
     """One column per source: the last pull, and a Pull now button."""
-    st.subheader("Sources")
+    st.header("Sources")
     st.caption("Pull new and corrected events from the live APIs. Each pull that changes "
                "something is a batch in the history below, and can be undone.")
     if FLASH in st.session_state:

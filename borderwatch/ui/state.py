@@ -7,15 +7,19 @@ always reproduces what is on screen.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
 
+from borderwatch.analysis import filters as flt
 from borderwatch.analysis.filters import Filters, Vocabulary
 from borderwatch.present import view as vm
 
 STATE = "bw_view"
 NOTICES = "bw_notices"
+DATE_ERRORS = "bw_date_errors"  # field -> (the text typed, what is wrong with it)
 
 
 def _params() -> dict[str, list[str]]:
@@ -64,6 +68,7 @@ def reset_filters() -> None:
     """Every filter back to its default; the display stays."""
     _, d = st.session_state[STATE]
     st.session_state[NOTICES] = []
+    st.session_state[DATE_ERRORS] = {}
     commit(Filters(), d)
 
 
@@ -78,3 +83,61 @@ def bind(name: str, value: Any) -> dict[str, Any]:
     key = f"w_{name}"
     st.session_state[key] = value
     return {"key": key, "on_change": _changed, "args": (name, key)}
+
+
+def date_error(name: str) -> str | None:
+    """What is wrong with the text typed into the date field ``name``, if anything."""
+    pending = st.session_state.get(DATE_ERRORS, {}).get(name)
+    return None if pending is None else str(pending[1])
+
+
+def _date_typed(name: str, key: str) -> None:
+    """A date field's callback (Enter, or leaving the field): a real date becomes the
+    view's ``name``; anything else is kept in the field with its problem, and the view
+    keeps its date."""
+    f, d = st.session_state[STATE]
+    text = str(st.session_state.get(key) or "")
+    errors = dict(st.session_state.get(DATE_ERRORS, {}))
+    try:
+        new = flt.with_date(f, name, text)
+    except ValueError as exc:
+        errors[name] = (text, str(exc))
+    else:
+        errors.pop(name, None)
+        st.session_state[NOTICES] = []
+        commit(new, d)
+    st.session_state[DATE_ERRORS] = errors
+
+
+def bind_date(name: str, value: dt.date) -> dict[str, Any]:
+    """Keyword arguments for a text field bound to the date field ``name`` of the view.
+
+    The field shows ``value`` as YYYY-MM-DD, unless what was typed into it is not a date:
+    that text stays in the field (so it can be corrected) until it is fixed, or until the
+    dates are set another way (a quick range, reset)."""
+    key = f"w_{name}"
+    pending = st.session_state.get(DATE_ERRORS, {}).get(name)
+    text = value.isoformat() if pending is None else str(pending[0])
+    if st.session_state.get(key) != text:
+        st.session_state[key] = text
+    return {"key": key, "on_change": _date_typed, "args": (name, key)}
+
+
+def _quick_range(key: str, latest: dt.date) -> None:
+    """The quick-range picker's callback: From and To of the range chosen."""
+    choice = st.session_state.get(key)
+    if choice is None:  # the chosen range clicked again: it stays
+        return
+    f, d = st.session_state[STATE]
+    start, end = flt.quick_range(str(choice), latest)
+    st.session_state[NOTICES] = []
+    st.session_state[DATE_ERRORS] = {}
+    commit(replace(f, start=start, end=end), d)
+
+
+def bind_quick_range(f: Filters, latest: dt.date) -> dict[str, Any]:
+    """Keyword arguments for the quick-range picker: it shows the range the view's dates
+    are, if they are one, and choosing a range sets both dates."""
+    key = "w_quick_range"
+    st.session_state[key] = flt.matching_range(f, latest)
+    return {"key": key, "on_change": _quick_range, "args": (key, latest)}

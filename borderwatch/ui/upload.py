@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -9,12 +11,14 @@ from streamlit_folium import st_folium
 
 from borderwatch.data import ingest, store
 from borderwatch.present import maps
-from borderwatch.ui import data, frame, review, sources
+from borderwatch.ui import data, frame, history, review, sources
 from borderwatch.ui.text import md_escape
 
 REPORT = "bw_upload_report"
 FLASH = "bw_upload_flash"
 GENERATION = "bw_upload_generation"  # a result message that survives the rerun after a change
+UNDO_GENERATION = "bw_undo_generation"  # a new, empty batch picker after each undo
+UNDO_PENDING = "bw_undo_pending"  # the batch whose undo awaits confirmation
 
 
 def _report(upload: UploadedFile, swap: bool) -> ingest.Report:
@@ -41,11 +45,11 @@ def _show_report(report: ingest.Report) -> None:
                f"encoding {report.encoding} · delimiter {report.delimiter!r} · "
                f"sha256 {report.sha256[:12]}…")
     if report.errors:
-        st.subheader(f"{len(report.errors):,} errors — these rows will not be imported")
+        st.header(f"{len(report.errors):,} errors — these rows will not be imported")
         st.dataframe(pd.DataFrame([e.__dict__ for e in report.errors]), hide_index=True,
                      width="stretch")
     if report.warnings:
-        st.subheader(f"{len(report.warnings):,} warnings")
+        st.header(f"{len(report.warnings):,} warnings")
         st.dataframe(pd.DataFrame([w.__dict__ for w in report.warnings]), hide_index=True,
                      width="stretch")
 
@@ -86,7 +90,7 @@ def _validate_and_import(upload: UploadedFile, user: str) -> None:
         st.checkbox(f"Swap latitude and longitude on the {n} {rows} flagged as swapped",
                     key="swap_latlon")
     if not report.valid.empty:
-        st.subheader("Preview of the valid rows")
+        st.header("Preview of the valid rows")
         st_folium(maps.build_map(report.valid), key="preview_map", height=420,
                   use_container_width=True, returned_objects=[])
     if st.button(f"Import {len(report.valid):,} valid rows", type="primary",
@@ -102,25 +106,67 @@ def _validate_and_import(upload: UploadedFile, user: str) -> None:
         st.rerun()
 
 def _history() -> None:
-    st.subheader("Import history")
+    st.header("Import history")
     batches = store.batches(data.engine())
     if batches.empty:
         st.caption("No imports yet.")
         return
-    st.dataframe(batches, hide_index=True, width="stretch")
-    active = batches[batches["undone_at"].isna()]["id"].tolist()
-    if not active:
+    st.dataframe(history.history_table(batches), hide_index=True, width="stretch")
+    with st.expander("Details of every batch: counts, dataset, file hash",
+                     icon=":material/info:"):
+        st.dataframe(history.details_table(batches), hide_index=True, width="stretch")
+    active = batches[batches["undone_at"].isna()]
+    if not active.empty:
+        _undo(active)
+
+
+def _undo(active: pd.DataFrame) -> None:
+    """Pick a batch, press Undo, read what it is, confirm; the seed needs one more tick."""
+    labels = history.batch_labels(active)
+    generation = st.session_state.get(UNDO_GENERATION, 0)
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    # Nothing is chosen at first, and a new picker after each undo chooses nothing again.
+    chosen = c1.selectbox("Batch to undo", list(labels), index=None,
+                          format_func=labels.__getitem__,
+                          placeholder="Choose a batch to undo",
+                          key=f"undo_batch_{generation}")
+    if c2.button("Undo this batch…", key="undo", disabled=chosen is None):
+        st.session_state[UNDO_PENDING] = chosen
+    if chosen is None or st.session_state.get(UNDO_PENDING) != chosen:
+        st.session_state.pop(UNDO_PENDING, None)  # a pending undo ends with another choice
         return
-    c1, c2 = st.columns([1, 3])
-    # Keyed on the newest batch, so the choice starts on it after every import.
-    chosen = c1.selectbox("Batch", active, key=f"undo_batch_{active[0]}")
-    if c2.button("Undo this batch", key="undo"):
-        try:
-            done = store.undo(data.engine(), int(chosen))
-        except store.StoreError as exc:
-            st.error(str(exc))
-        else:
-            st.session_state[FLASH] = (f"Batch {chosen} undone: {done['deleted']} rows "
-                                       f"removed, {done['restored']} restored to their "
-                                       "earlier values.")
+    [batch] = [b for b in active.to_dict("records") if int(b["id"]) == chosen]
+    _confirm_undo(batch)
+
+
+def _confirm_undo(batch: dict[str, Any]) -> None:
+    """The confirmation naming the batch; the undo itself once confirmed."""
+    batch_id = int(batch["id"])
+    seed = history.is_seed(batch)
+    with st.container(border=True):
+        st.warning(history.confirmation(batch), icon=":material/undo:")
+        consent = seed and st.checkbox(history.seed_consent(batch),
+                                       key=f"undo_seed_ok_{batch_id}")
+        c1, c2 = st.columns(2)
+        confirmed = c1.button("Confirm undo", type="primary", key="undo_confirm",
+                              disabled=seed and not consent)
+        if c2.button("Cancel", key="undo_cancel"):
+            st.session_state.pop(UNDO_PENDING, None)
             st.rerun()
+    if not confirmed:
+        return
+    if seed and not consent:
+        st.error("This is the batch the store was seeded from: tick the box above to "
+                 "undo it.")
+        return
+    st.session_state.pop(UNDO_PENDING, None)
+    try:
+        done = store.undo(data.engine(), batch_id)
+    except store.StoreError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[UNDO_GENERATION] = st.session_state.get(UNDO_GENERATION, 0) + 1
+    st.session_state[FLASH] = (f"Batch #{batch_id} (**{md_escape(str(batch['file_name']))}**) "
+                               f"undone: {history.rows_text(done['deleted'])} removed, "
+                               f"{done['restored']:,} restored to their earlier values.")
+    st.rerun()

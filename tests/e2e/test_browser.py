@@ -36,7 +36,7 @@ def wait_count(page, expected: int, timeout: float = 20) -> None:
 
 def markers(page, expected: int | None = None):
     frame = page.frame_locator(MAP)
-    loc = frame.locator("path.bw-incident")
+    loc = frame.locator(".bw-incident")
     if expected is not None:
         deadline = time.monotonic() + 20
         while loc.count() != expected and time.monotonic() < deadline:
@@ -50,7 +50,7 @@ def test_map_shows_incidents_and_provinces(server, new_page, screenshots):
     started = time.monotonic()
     page.goto(server)
     frame = page.frame_locator(MAP)
-    frame.locator("path.bw-incident").first.wait_for(state="visible", timeout=30_000)
+    frame.locator(".bw-incident").first.wait_for(state="visible", timeout=30_000)
     seconds = time.monotonic() - started
     (screenshots / "timings.json").write_text(json.dumps({"open_to_markers_s": seconds}))
     print(f"\nopen page -> markers visible: {seconds:.2f} s")
@@ -207,13 +207,13 @@ def test_playback_steps_through_periods_offline(server, new_page):
     label = frame.locator(".bw-period")
     label.wait_for(timeout=30_000)
     assert label.inner_text() == "May 2023"  # the sample's border clash in Nimruz
-    assert frame.locator("path.bw-incident").count() == 1
+    assert frame.locator(".bw-incident").count() == 1
     frame.locator(".bw-slider").fill("2")
     assert label.inner_text() == "July 2023"
     assert frame.locator(".bw-count").inner_text() == "0 incidents"
     frame.locator(".bw-play").click()
     frame.get_by_text("September 2023").wait_for(timeout=10_000)
-    assert frame.locator("path.bw-incident").count() == 1
+    assert frame.locator(".bw-incident").count() == 1
 
 
 def test_every_popup_links_its_source_and_the_brief_lists_them(server, new_page):

@@ -74,7 +74,7 @@ def test_every_incident_tooltip_and_popup_shows_the_payload_as_text(hostile_serv
     page, guard = new_page((1400, 1100))
     page.goto(f"{url}/?mode=points")
     frame = page.frame_locator(MAP)
-    dots = frame.locator("path.bw-incident")
+    dots = frame.locator(".bw-incident")
     dots.first.wait_for(timeout=60_000)
     page.locator(MAP).scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
@@ -155,8 +155,9 @@ def test_exports_of_hostile_data_are_inert(hostile_server, new_page, chromium_br
     # The PDF brief's page: the summary and filters are escaped before Chromium sees them.
     f = flt.Filters(actors=(PAYLOADS[0],))
     summary = briefing.summary(df, f, df)
-    page_html = render.brief_html("Borderwatch brief", flt.describe(f), summary,
-                                  [("incidents", "10")], b"", b"", PAYLOADS[1])
+    ctx = export.context(df, f, len(df), PAYLOADS[1])
+    assert summary == export.brief(df, f, df, ctx).summary
+    page_html = render.brief_html(export.brief(df, f, df, ctx), b"", b"")
     assert "<img src=x" not in page_html and "<script>alert" not in page_html
     page, guard = new_page()
     page.set_content(page_html)

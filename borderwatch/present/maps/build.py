@@ -32,7 +32,7 @@ from borderwatch.present.maps.rows import (
 from borderwatch.present.maps.style import CENTER, HEAT_PANE, LAND, ZOOM
 
 # A clustered incident: its circle with the short tooltip (templates/map.js).
-_CLUSTER_CALLBACK = ("function (row) { return bwMarker(row).bindTooltip(bwTip(row, 5), "
+_CLUSTER_CALLBACK = ("function (row) { return bwMarker(row, 5).bindTooltip(bwTip(row, 5), "
                      "{sticky: true}).bindPopup(bwPopup(row, 5), {maxWidth: 360}); };")
 
 
@@ -83,7 +83,7 @@ def _add_boundaries(m: folium.Map, totals: pd.DataFrame | None, metric: str | No
                     f"{toll_text(row.fatalities, row.unknown, row.incidents)}")
         if styles and (row.country, row.name) in styles:
             fills[-1], tips[-1] = styles[(row.country, row.name)]
-    layers.Boundaries(fills, tips).add_to(m)
+    layers.Boundaries(fills, tips, focusable=bool(metric or styles)).add_to(m)
     return edges
 
 
@@ -127,10 +127,13 @@ def _add_incidents(m: folium.Map, df: pd.DataFrame, drawn: str, rows: list[list[
 
 def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
               period: str = "month", place: Place | None = None,
-              hotspots: hs.Result | None = None) -> IncidentMap:
+              hotspots: hs.Result | None = None, presenting: bool = False,
+              context: list[str] | None = None) -> IncidentMap:
     """The incident map of ``df`` (already filtered) in the given display mode; opened on
     ``place`` if given, else fitted to the incidents. The Hotspots display draws
-    ``hotspots`` (analysed here, by month and 0.5° cells, if not given)."""
+    ``hotspots`` (analysed here, by month and 0.5° cells, if not given). ``presenting``
+    sets larger legend and label text, for a projector; ``context`` (plain lines: title,
+    filters, date, sources...) is printed on the map, for exports."""
     if not assets.configured():
         raise RuntimeError("call borderwatch.present.maps.assets.configure() at start-up: "
                            "without it the map would load Leaflet from a CDN")
@@ -139,7 +142,7 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
     # and markercluster refuses a map without maxZoom.
     m = IncidentMap(location=CENTER, zoom_start=ZOOM, tiles=None, maxZoom=18, minZoom=3,
                     control_scale=True, prefer_canvas=False, zoom_snap=0.25)
-    layers.Setup().add_to(m)
+    layers.Setup(presenting=presenting).add_to(m)
     if basemap == "osm":
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
     metric = {"choropleth-incidents": "incidents",
@@ -170,6 +173,8 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
             layers.fit(m.data_bounds).add_to(m)
     if place is not None:
         layers.Call("Place", "bwPlace", place=list(place)).add_to(m)
+    if context:
+        layers.context(context).add_to(m)
     return m
 
 

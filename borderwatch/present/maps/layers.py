@@ -12,6 +12,7 @@ from branca.element import MacroElement
 from folium.template import Template
 from jinja2.utils import htmlsafe_json_dumps
 
+from borderwatch.data.schema import EVENT_COLOURS, OTHER_COLOUR, OTHER_SHAPE, SHAPES, shape_for
 from borderwatch.geo import boundaries
 from borderwatch.present.maps import assets
 from borderwatch.present.maps.rows import esc
@@ -48,6 +49,26 @@ class Setup(MacroElement):
           .bw-label-country { font-weight: 600; font-size: 13px; color: #3a3a3a;
                               letter-spacing: .08em; }
           .bw-place-name { font-weight: 600; }
+          .bw-mark { background: none; border: 0; }
+          .bw-mark { display: flex; align-items: center; justify-content: center; }
+          .bw-mark svg { display: block; overflow: visible; flex: none; }
+          .bw-mark:hover path, .bw-mark:focus path { stroke-width: 3; }
+          .leaflet-container :focus-visible, .bw-mark:focus {
+              outline: 3px solid #0b3d91; outline-offset: 2px; }
+          .bw-legend summary { cursor: pointer; font-weight: 600; }
+          .bw-legend details:not([open]) summary { margin: 0; }
+          .bw-legend svg { width: 14px; height: 14px; margin-right: 6px; vertical-align: -2px; }
+          .bw-pan { display: grid; grid-template-columns: repeat(3, 26px); }
+          .bw-pan a { font: bold 15px/26px system-ui, sans-serif; text-align: center; }
+          .bw-sr { position: absolute; width: 1px; height: 1px; overflow: hidden;
+                   clip: rect(0 0 0 0); white-space: nowrap; }
+          .bw-context { max-width: 460px; overflow-wrap: anywhere; }
+          .bw-context small { display: block; font-size: 12px; line-height: 1.35; }
+          .bw-presenting .bw-legend, .bw-presenting .bw-label { font-size: 18px; }
+          .bw-presenting .bw-label { line-height: 20px; }
+          .bw-context { max-width: 460px; overflow-wrap: anywhere; }
+          .bw-context small { display: block; font-size: 12px; line-height: 1.35; }
+          .bw-presenting .bw-legend { max-width: 320px; }
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
@@ -55,11 +76,19 @@ class Setup(MacroElement):
           {{ this._parent.get_name() }}.createPane({{ this.heat_pane | tojson }})
               .style.zIndex = 450;
           {{ this.functions }}
+          bwMarks = {{ this.marks | tojson }};
+          bwAccess({{ this._parent.get_name() }}, {{ this.heading | tojson }},
+                   {{ this.presenting | tojson }});
         {% endmacro %}
     """)
 
-    def __init__(self) -> None:
+    def __init__(self, heading: str = "Incident map", presenting: bool = False) -> None:
         super().__init__()
+        self.heading = heading  # fixed words: the map document's (visually hidden) heading
+        self.presenting = presenting  # larger legend and labels, for a projector
+        # Each type's colour names its mark's shape (colours are one per type).
+        self.marks = {**{c: SHAPES[shape_for(t)] for t, c in EVENT_COLOURS.items()},
+                      OTHER_COLOUR: SHAPES[OTHER_SHAPE]}
         self.sea = SEA
         self.image_path = assets.IMAGE_PATH
         self.functions = assets.script("map.js")
@@ -91,7 +120,8 @@ class Call(MacroElement):
 
 
 def points(rows: list[list[Any]]) -> Call:
-    """Each incident as a circle: the tooltip on hover, the full record on click."""
+    """Each incident as its type's mark: the tooltip on hover or focus, the full record on
+    click or Enter."""
     return Call("Incidents", "bwPoints", rows=rows)
 
 
@@ -104,6 +134,12 @@ def cells(rows: list[list[Any]], size: float) -> Call:
 def legend(html_text: str) -> Call:
     """A fixed legend in the map's lower-left corner (HTML built from escaped strings)."""
     return Call("Legend", "bwLegend", html=html_text)
+
+
+def context(lines: list[str]) -> Call:
+    """What an exported map is (title, filters, date, sources, attribution, address), in
+    a box in its upper-right corner; ``lines`` are plain text, escaped here."""
+    return Call("Context", "bwContext", lines=[esc(x) for x in lines])
 
 
 def fit(bounds: list[list[float]]) -> Call:
@@ -147,13 +183,14 @@ class Boundaries(MacroElement):
             {provinces: {{ this.provinces }}, countries: {{ this.countries }},
              borders: {{ this.borders }}},
             {{ this.fills | tojson }}, {{ this.tips | tojson }},
-            {{ this.border_tips | tojson }});
+            {{ this.border_tips | tojson }}, {{ this.focusable | tojson }});
         {% endmacro %}
     """)
 
-    def __init__(self, fills: list[str], tips: list[str]) -> None:
+    def __init__(self, fills: list[str], tips: list[str], focusable: bool = False) -> None:
         super().__init__()
         self._name = "Boundaries"
+        self.focusable = focusable  # provinces in the tab order (province displays only)
         self.fills = fills
         self.tips = tips
         self.provinces = _layer_json("provinces")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from borderwatch.data.schema import EVENT_COLOURS, OTHER_COLOUR
+from borderwatch.data.schema import EVENT_COLOURS, OTHER_COLOUR, SHAPES, shape_for
 from borderwatch.present.maps.modes import PLAYBACK_LIMIT
 from borderwatch.present.maps.rows import clip, esc
 from borderwatch.present.maps.style import CELL_COLOUR, CHOROPLETH_COLOURS
@@ -54,6 +54,13 @@ def _cells(mode: str, cell_size: float | None) -> str:
             f"{cell}<br><small>Size: number of incidents</small>")
 
 
+def mark(colour: str, shape: str) -> str:
+    """An event type's mark as the map draws it (shape and colour), for a legend."""
+    return (f'<svg viewBox="0 0 24 24" aria-hidden="true"><path d="{SHAPES[shape]}" '
+            f'fill="{colour}" stroke="#1a1a1a" stroke-width="1.4" '
+            'vector-effect="non-scaling-stroke"/></svg>')
+
+
 def _event_types(df: pd.DataFrame, mode: str) -> str:
     head = {"clusters": "<b>Event type</b><small>numbered circles group nearby incidents"
                         "</small><br>",
@@ -62,11 +69,10 @@ def _event_types(df: pd.DataFrame, mode: str) -> str:
     types = set(df["event_type"].dropna().unique().tolist())
     present = [t for t in EVENT_COLOURS if t in types]
     others = sorted(types - set(EVENT_COLOURS))
-    rows = [f'<span class="bw-swatch" style="background:{EVENT_COLOURS[t]}"></span>{esc(t)}'
-            for t in present]
-    if others:  # one colour for every type outside ACLED's six, so one line for them
+    rows = [mark(EVENT_COLOURS[t], shape_for(t)) + esc(t) for t in present]
+    if others:  # one mark for every type outside ACLED's six, so one line for them
         label = esc(clip(others[0], "type")) if len(others) == 1 else f"{len(others)} other types"
-        rows.append(f'<span class="bw-swatch" style="background:{OTHER_COLOUR}"></span>{label}')
+        rows.append(mark(OTHER_COLOUR, shape_for(others[0])) + label)
     size = "Size: fatalities; dashed outline: toll unknown"
     return head + "<br>".join(rows) + f"<br><small>{size}</small>"
 

@@ -39,22 +39,61 @@ window.bwPopup = function (r, i) {
         '</table>';
 };
 
-// One incident's circle, in its type's colour and sized by its toll; a dashed outline
-// when the toll is unknown (not zero).
-window.bwMarker = function (r) {
-    return L.circleMarker([r[0], r[1]], {radius: r[3], color: '#333', weight: 1,
-        dashArray: r[4] ? null : '3 2', fillColor: r[2], fillOpacity: 0.85,
-        className: 'bw-incident'});
+// The plain text of an escaped field, for an accessible name (parsed, never run).
+window.bwText = function (html) {
+    return new DOMParser().parseFromString(html, 'text/html').body.textContent;
+};
+
+// Give a layer's element a keyboard stop and an accessible name, and run `enter` on
+// Enter or Space; `label` is escaped HTML.
+window.bwFocusable = function (layer, label, enter) {
+    layer.on('add', function () {
+        var el = layer.getElement();
+        if (!el) { return; }
+        el.setAttribute('tabindex', '0');
+        el.setAttribute('role', 'button');
+        el.setAttribute('aria-label', bwText(label));
+        if (enter) {
+            el.addEventListener('keydown', function (e) {
+                if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); enter(); }
+            });
+        }
+    });
+    return layer;
+};
+
+// Marks of the event types: colour to SVG path (set by the page's set-up).
+window.bwMarks = {};
+
+// One incident's mark: its type's shape and colour, sized by its toll, with a dashed
+// outline when the toll is unknown (not zero). A keyboard stop (Enter opens its record),
+// named by its type, date, place and toll.
+window.bwMarker = function (r, i) {
+    var size = Math.round(2 * r[3] + 2);
+    var svg = '<svg viewBox="0 0 24 24" width="' + size + '" height="' + size +
+        '" aria-hidden="true" focusable="false"><path d="' +
+        (bwMarks[r[2]] || bwMarks['#777777']) + '" fill="' + r[2] +
+        '" fill-opacity="0.9" stroke="#1a1a1a" stroke-width="1.4" ' +
+        'vector-effect="non-scaling-stroke"' + (r[4] ? '' : ' stroke-dasharray="3 2"') +
+        '/></svg>';
+    // The mark is sized by the toll; the target around it is at least 24 px (WCAG 2.5.8).
+    var box = Math.max(size, 24);
+    var icon = L.divIcon({html: svg, className: 'bw-mark bw-incident',
+                          iconSize: [box, box], iconAnchor: [box / 2, box / 2]});
+    var m = L.marker([r[0], r[1]], {icon: icon, keyboard: true, riseOnHover: true});
+    if (i !== undefined && r.length > i + 3) {
+        var label = r[i + 1] + ', ' + r[i] + ', ' + r[i + 2] + ', fatalities: ' + r[i + 3];
+        m.on('add', function () { m.getElement().setAttribute('aria-label', bwText(label)); });
+    }
+    return m;
 };
 
 window.bwPoints = function (map, rows) {
     var layer = L.featureGroup().addTo(map);
     rows.forEach(function (r) {
-        bwMarker(r)
+        bwMarker(r, 5)
             .bindTooltip(bwTip(r, 5), {sticky: true})
             .bindPopup(bwPopup(r, 5), {maxWidth: 360})
-            .on('mouseover', function () { this.setStyle({weight: 3}); })
-            .on('mouseout', function () { this.setStyle({weight: 1}); })
             .addTo(layer);
     });
 };
@@ -63,18 +102,21 @@ window.bwPoints = function (map, rows) {
 window.bwCells = function (map, rows, size, colour) {
     var layer = L.featureGroup().addTo(map);
     rows.forEach(function (r) {
-        L.circleMarker([r[0], r[1]], {radius: r[2], color: '#7f2704', weight: 1,
-            fillColor: colour, fillOpacity: 0.6, className: 'bw-cell'})
+        var zoom = function () {
+            map.fitBounds([[r[4], r[5]], [r[4] + size, r[5] + size]], {maxZoom: 11});
+        };
+        bwFocusable(L.circleMarker([r[0], r[1]], {radius: r[2], color: '#7f2704', weight: 1,
+            fillColor: colour, fillOpacity: 0.6, className: 'bw-cell'}), r[3], zoom)
             .bindTooltip(r[3], {sticky: true})
-            .on('click', function () {
-                map.fitBounds([[r[4], r[5]], [r[4] + size, r[5] + size]], {maxZoom: 11});
-            })
+            .on('click', zoom)
             .addTo(layer);
     });
 };
 
 // Provinces (filled by `fills`, hover `tips`), country outlines, Afghanistan's borders.
-window.bwBoundaries = function (map, layers, fills, tips, borderTips) {
+// Provinces are keyboard stops only when `focusable` (a province display); the borders
+// never are.
+window.bwBoundaries = function (map, layers, fills, tips, borderTips, focusable) {
     // In their own pane beneath the place names, which lie beneath the incidents.
     var pane = map.getPane('bwBase') || map.createPane('bwBase');
     pane.style.zIndex = 350;
@@ -86,14 +128,29 @@ window.bwBoundaries = function (map, layers, fills, tips, borderTips) {
                  .bindPopup(tips[f.id], {maxWidth: 360})
                  .on('mouseover', function () { layer.setStyle({weight: 2, color: '#333'}); })
                  .on('mouseout', function () { layer.setStyle(base); });
+            if (focusable) {
+                bwFocusable(layer, tips[f.id], function () { layer.openPopup(); });
+            } else {
+                bwUnfocusable(layer);
+            }
         }
     }).addTo(map);
     L.geoJSON(layers.countries, {interactive: false, pane: 'bwBase',
         style: {fill: false, color: '#555', weight: 1.2}}).addTo(map);
     L.geoJSON(layers.borders, {pane: 'bwBase',
         style: {color: '#1a1a1a', weight: 3.5, opacity: 0.9},
-        onEachFeature: function (f, layer) { layer.bindTooltip(borderTips[f.id], {sticky: true}); }
+        onEachFeature: function (f, layer) {
+            bwUnfocusable(layer.bindTooltip(borderTips[f.id], {sticky: true}));
+        }
     }).addTo(map);
+};
+
+// Keep a layer out of the tab order (Chromium makes interactive SVG shapes tab stops).
+window.bwUnfocusable = function (layer) {
+    return layer.on('add', function () {
+        var el = layer.getElement();
+        if (el) { el.setAttribute('tabindex', '-1'); el.setAttribute('aria-hidden', 'true'); }
+    });
 };
 
 // A fixed legend in the lower-left corner; `html` is built from escaped strings.
@@ -101,10 +158,27 @@ window.bwLegend = function (map, html) {
     var legend = L.control({position: 'bottomleft'});
     legend.onAdd = function () {
         var div = L.DomUtil.create('div', 'bw-legend');
-        div.innerHTML = html;
+        var details = L.DomUtil.create('details', '', div);
+        // Open unless the map is narrow (a phone), where it would hide the incidents.
+        details.open = map.getSize().x >= 600;
+        details.innerHTML = '<summary>Legend</summary>' + html;
+        details.addEventListener('toggle', function () { map.fire('bwlegend'); });
+        L.DomEvent.disableClickPropagation(div);
         return div;
     };
     legend.addTo(map);
+};
+
+// An exported map's context in its upper-right corner: escaped lines, the first a title.
+window.bwContext = function (map, lines) {
+    var ctl = L.control({position: 'topright'});
+    ctl.onAdd = function () {
+        var div = L.DomUtil.create('div', 'bw-legend bw-context');
+        div.innerHTML = '<b>' + lines[0] + '</b>' + lines.slice(1).map(function (x) {
+            return '<small>' + x + '</small>'; }).join('<br>');
+        return div;
+    };
+    ctl.addTo(map);
 };
 
 // Fit the map to the incidents, and again whenever the frame is resized until the user
@@ -126,8 +200,13 @@ window.bwFit = function (map, bounds) {
             }
             return;
         }
-        map.fitBounds(bounds, {maxZoom: 8, paddingTopLeft: [w, 12],
-                               paddingBottomRight: [12, h], animate: false});
+        // The legend sits in the lower-left corner: keep the incidents either to its
+        // right or above it, whichever shows them larger.
+        var right = {paddingTopLeft: [w, 12], paddingBottomRight: [12, 12]};
+        var above = {paddingTopLeft: [12, 12], paddingBottomRight: [12, h]};
+        var pad = map.getBoundsZoom(bounds, false, L.point(w + 12, 24)) >=
+                  map.getBoundsZoom(bounds, false, L.point(24, h + 12)) ? right : above;
+        map.fitBounds(bounds, L.extend({maxZoom: 8, animate: false}, pad));
     }
     fit();
     map.getContainer().addEventListener('pointerdown', function () { touched = true; });
@@ -169,7 +248,8 @@ window.bwPlayback = function (map, rows, labels, interval) {
         slider.value = String(i);
         layer.clearLayers();
         byPeriod[i].forEach(function (r) {
-            var m = bwMarker(r).bindTooltip(r.length > 7 ? bwTip(r, 6) : r[6], {sticky: true});
+            var m = bwMarker(r, 6).bindTooltip(r.length > 7 ? bwTip(r, 6) : r[6],
+                                               {sticky: true});
             if (r.length > 7) { m.bindPopup(bwPopup(r, 6), {maxWidth: 360}); }
             m.addTo(layer);
         });
@@ -275,14 +355,63 @@ window.bwCandidates = function (map, places) {
     map.fitBounds(group.getBounds().pad(0.5), {maxZoom: 9, animate: false});
 };
 
+// The map document's accessibility: a main landmark and a (visually hidden) heading,
+// a named keyboard stop for the map itself (arrows pan, + and - zoom), the zoom and pan
+// buttons before the incidents in the tab order, and pan buttons for those who cannot
+// drag (WCAG 2.5.7).
+window.bwAccess = function (map, heading, presenting) {
+    var box = map.getContainer();
+    box.setAttribute('role', 'application');
+    box.setAttribute('aria-roledescription', 'map');
+    box.setAttribute('aria-label', heading + ': arrow keys pan, plus and minus zoom, ' +
+                     'Tab reaches the zoom and pan buttons, then each incident');
+    var main = box.parentElement;
+    if (main && !document.querySelector('main, [role="main"]')) {
+        main.setAttribute('role', 'main');
+    }
+    if (!document.querySelector('h1')) {
+        var h = document.createElement('h1');
+        h.className = 'bw-sr';
+        h.textContent = heading;
+        box.parentElement.insertBefore(h, box);
+    }
+    if (presenting) { box.classList.add('bw-presenting'); }
+    // folium's header forbids zooming the page (WCAG 1.4.4): allow it.
+    document.querySelectorAll('meta[name="viewport"]').forEach(function (m) {
+        m.setAttribute('content', 'width=device-width, initial-scale=1');
+    });
+    var pan = L.control({position: 'topleft'});
+    pan.onAdd = function () {
+        var div = L.DomUtil.create('div', 'leaflet-bar bw-pan');
+        [['', ''], ['\u2191', 'Pan north', 0, -1], ['', ''],
+         ['\u2190', 'Pan west', -1, 0], ['', ''], ['\u2192', 'Pan east', 1, 0],
+         ['', ''], ['\u2193', 'Pan south', 0, 1], ['', '']].forEach(function (b) {
+            if (!b[1]) { L.DomUtil.create('span', '', div); return; }
+            var a = L.DomUtil.create('a', '', div);
+            a.href = '#'; a.textContent = b[0]; a.title = b[1];
+            a.setAttribute('role', 'button'); a.setAttribute('aria-label', b[1]);
+            L.DomEvent.on(a, 'click', function (e) {
+                L.DomEvent.preventDefault(e);
+                var s = map.getSize();
+                map.panBy([b[2] * s.x / 3, b[3] * s.y / 3]);
+            });
+        });
+        L.DomEvent.disableClickPropagation(div);
+        return div;
+    };
+    pan.addTo(map);
+    // Controls before the panes in the document, so they come first in the tab order.
+    box.insertBefore(map._controlContainer, box.firstChild);
+};
+
 // Emerging hot spots on grid cells: [south, west, size, colour, emerging, hover text];
 // the emerging kinds get a thick dark outline as well as their colour.
 window.bwHotspots = function (map, rows) {
     var layer = L.featureGroup().addTo(map);
     rows.forEach(function (r) {
-        L.rectangle([[r[0], r[1]], [r[0] + r[2], r[1] + r[2]]], {
+        bwFocusable(L.rectangle([[r[0], r[1]], [r[0] + r[2], r[1] + r[2]]], {
             color: r[4] ? '#111' : '#777', weight: r[4] ? 2.5 : 0.8, fillColor: r[3],
-            fillOpacity: 0.8, className: 'bw-hotspot'})
+            fillOpacity: 0.8, className: 'bw-hotspot'}), r[5])
             .bindTooltip(r[5], {sticky: true})
             .addTo(layer);
     });
