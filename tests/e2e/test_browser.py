@@ -56,9 +56,10 @@ def test_map_shows_incidents_and_provinces(server, new_page, screenshots):
     print(f"\nopen page -> markers visible: {seconds:.2f} s")
     _, loc = markers(page, TOTAL)
     shapes = frame.locator("path.leaflet-interactive").count()
-    assert shapes >= 118 + TOTAL  # every province, plus the incidents
+    assert shapes >= 118  # every province (the incidents are marks of their own)
+    assert loc.count() == TOTAL
     legend = frame.locator(".bw-legend")
-    assert legend.inner_text().startswith("Event type")
+    assert legend.inner_text().startswith("Legend\nEvent type")
     lb, mb = legend.bounding_box(), page.locator(MAP).bounding_box()
     for marker in loc.all():  # every incident inside the map and clear of the legend
         b = marker.bounding_box()
