@@ -235,6 +235,7 @@ def test_the_brief_shows_what_changed_on_the_curated_record(tmp_path, monkeypatc
     text = " ".join(m.value for m in at.markdown)
     assert "What changed" in [h.value for h in at.header]
     assert "Level not seen in a year or more" in text and "[Open](./?" in text
-    rules = " ".join(m.value for m in at.expander[0].markdown) if at.expander else text
+    how = [e for e in at.expander if e.label == "How these are found"]
+    rules = " ".join(m.value for m in how[0].markdown) if how else text
     for rule in ("Hot spot:", "Level:", "Rise:", "First:", "Actor:"):
         assert rule in rules, rule

@@ -163,6 +163,9 @@ def test_windows_are_settings_and_a_bad_one_is_a_clear_error(monkeypatch, capsys
     assert len(links.candidate_pairs(df)) == 0
     monkeypatch.setenv("BORDERWATCH_LINK_KM", "30,30,100")
     assert len(links.candidate_pairs(df)) == 1
+    monkeypatch.setenv("BORDERWATCH_LINK_KM", "0,0,0")  # was a division by zero
+    with pytest.raises(links.SettingError, match="LINK_KM must be three positive numbers"):
+        links.candidate_pairs(df)
     monkeypatch.setenv("BORDERWATCH_LINK_KM", "ten")
     with pytest.raises(links.SettingError, match="BORDERWATCH_LINK_KM must be three"):
         links.candidate_pairs(df)

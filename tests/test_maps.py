@@ -243,7 +243,7 @@ def test_hostile_long_texts_never_break_the_budget(sample):
 def test_legend_lists_the_six_types_and_folds_unknown_ones_into_one_line(sample):
     odd = sample.head(12).assign(event_type=[f"Odd type {i}" for i in range(12)])
     legend = maps.legend_html(pd.concat([sample, odd]), "points", None)
-    assert legend.count("bw-swatch") == sample["event_type"].nunique() + 1
+    assert legend.count("<svg") == sample["event_type"].nunique() + 1
     assert "12 other types" in legend
     one = maps.legend_html(odd.head(1).assign(event_type=XSS), "points", None)
     assert "&lt;img" in one and "<img" not in one

@@ -67,15 +67,17 @@ class Windows:
     def from_env(cls) -> Windows:
         """The windows set by ``BORDERWATCH_LINK_KM`` and ``BORDERWATCH_LINK_DAYS`` (three
         numbers each, for precision 1, 2 and 3, e.g. "10,25,100"), else the defaults."""
-        return cls(_setting("BORDERWATCH_LINK_KM", DISTANCE_KM, float),
-                   _setting("BORDERWATCH_LINK_DAYS", TIME_DAYS, int))
+        return cls(_setting("BORDERWATCH_LINK_KM", DISTANCE_KM, float, "positive"),
+                   _setting("BORDERWATCH_LINK_DAYS", TIME_DAYS, int, "non-negative"))
 
 
 class SettingError(ValueError):
     """A linking setting that cannot be read (the message says which and how to fix it)."""
 
 
-def _setting(name: str, default: dict, kind: type) -> dict:
+def _setting(name: str, default: dict, kind: type, sign: str) -> dict:
+    """Three numbers from the environment variable ``name``; ``sign`` is "positive" (a
+    distance: the search's cells are this size) or "non-negative" (days)."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return dict(default)
@@ -83,8 +85,9 @@ def _setting(name: str, default: dict, kind: type) -> dict:
         values = [kind(v) for v in raw.split(",")]
     except ValueError:
         values = []
-    if len(values) != 3 or any(v < 0 for v in values):
-        raise SettingError(f"{name} must be three non-negative numbers for precision 1, 2 and 3 "
+    low = 0 if sign == "positive" else -1
+    if len(values) != 3 or any(not v > low for v in values):
+        raise SettingError(f"{name} must be three {sign} numbers for precision 1, 2 and 3 "
                          f"(e.g. {','.join(str(v) for v in default.values())}); it is {raw!r}")
     return dict(zip((1, 2, 3), values, strict=True))
 

@@ -145,7 +145,8 @@ def brief_page() -> None:
             c[2].metric("Period", f"{h.period.days:,} days",
                         delta=f"{h.period.start:%d %b %Y} – {h.period.end:%d %b %Y}",
                         delta_color="off", delta_arrow="off")
-        st.markdown("**" + md_escape(briefing.summary(full, view.filters, view.data)) + "**")
+        st.container(key="summary").markdown(
+            "**" + md_escape(briefing.summary(full, view.filters, view.data)) + "**")
         # One column: the map full width (beside a chart it was 330 px on a tablet).
         with st.container(key="map_frame"):
             st_folium(_map(view), key="brief_map", height=560, use_container_width=True,

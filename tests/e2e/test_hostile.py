@@ -109,7 +109,7 @@ def test_every_page_and_display_keeps_the_payloads_inert(hostile_server, new_pag
     if path.startswith("?"):
         page.frame_locator(MAP).locator(".bw-legend").first.wait_for(timeout=60_000)
     if path == "brief":  # the summary names the top actors: payloads among them
-        summary = page.locator("h4").first.inner_text()
+        summary = page.locator(".st-key-summary").first.inner_text()
         assert any(p.split(">")[0] in summary for p in PAYLOADS), summary
     assert_inert(page)
     assert guard.dialogs == []

@@ -26,7 +26,8 @@ class Setup(MacroElement):
         {% macro header(this, kwargs) %}
         <style>
           .leaflet-container { background: {{ this.sea }}; font: 13px/1.35 system-ui, sans-serif; }
-          .bw-legend { background: rgba(255,255,255,.94); padding: 8px 10px; border-radius: 6px;
+          .bw-legend, .bw-context { background: rgba(255,255,255,.94); padding: 8px 10px;
+                       border-radius: 6px;
                        box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 13px; line-height: 1.5;
                        max-width: 230px; }
           .bw-synthetic { color: #8a1c00; }

@@ -173,7 +173,7 @@ window.bwLegend = function (map, html) {
 window.bwContext = function (map, lines) {
     var ctl = L.control({position: 'topright'});
     ctl.onAdd = function () {
-        var div = L.DomUtil.create('div', 'bw-legend bw-context');
+        var div = L.DomUtil.create('div', 'bw-context');
         div.innerHTML = '<b>' + lines[0] + '</b>' + lines.slice(1).map(function (x) {
             return '<small>' + x + '</small>'; }).join('<br>');
         return div;
