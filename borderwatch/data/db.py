@@ -10,9 +10,13 @@ Imports and undos are serialised (SQLite ``BEGIN IMMEDIATE``, PostgreSQL
 from __future__ import annotations
 
 import os
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from borderwatch import ROOT
@@ -162,6 +166,7 @@ def make_engine(url: str | None = None) -> Engine:
         engine = sa.create_engine(url, pool_pre_ping=True)
     metadata.create_all(engine)
     _add_missing_columns(engine)
+    _add_missing_stamp(engine)
     return engine
 
 
@@ -201,17 +206,65 @@ def lock(conn: Connection) -> None:
 
 
 def bump_version(conn: Connection) -> None:
-    """Increase the data version, inside the writer's transaction."""
+    """Increase the data version and draw a new stamp, inside the writer's transaction."""
     updated = conn.execute(sa.update(meta_table).where(meta_table.c.key == "version")
                            .values(value=meta_table.c.value + 1)).rowcount
     if not updated:
         conn.execute(sa.insert(meta_table).values(key="version", value=1))
+    stamped = conn.execute(sa.update(meta_table).where(meta_table.c.key == "stamp")
+                           .values(value=_new_stamp())).rowcount
+    if not stamped:
+        conn.execute(sa.insert(meta_table).values(key="stamp", value=_new_stamp()))
+
+
+def _new_stamp() -> int:
+    return secrets.randbits(63)  # positive, fits BIGINT
+
+
+def _add_missing_stamp(engine: Engine) -> None:
+    """Give a store that has no stamp (new, or made by an earlier version) one: a copy of
+    the file restored from a backup then differs from the store it was copied from as soon
+    as either is written, even at the same version number. A store this process may not
+    write keeps stamp 0 (its version alone keys the caches, as before)."""
+    with engine.connect() as conn:
+        have = conn.execute(sa.select(meta_table.c.value)
+                            .where(meta_table.c.key == "stamp")).scalar()
+    if have is not None:
+        return
+    values = {"key": "stamp", "value": _new_stamp()}
+    stmt: Any
+    if engine.dialect.name == "postgresql":
+        stmt = pg_insert(meta_table).values(values).on_conflict_do_nothing()
+    elif engine.dialect.name == "sqlite":
+        stmt = sqlite_insert(meta_table).values(values).on_conflict_do_nothing()
+    else:  # pragma: no cover - SQLite and PostgreSQL are the stores supported
+        stmt = sa.insert(meta_table).values(values)
+    try:
+        with writing(engine) as conn:
+            conn.execute(stmt)  # another process may have stamped it first: nothing done
+    except sa.exc.DBAPIError:  # a read-only store, or a role that may not write
+        return
+
+
+@dataclass(frozen=True)
+class DataState:
+    """Which data a store holds: ``version`` increases with every import, undo or unlink;
+    ``stamp`` is drawn at random with each of them, so two stores (or a store and a restored
+    copy of it) at the same version still differ. The key of every cache of the data."""
+
+    version: int
+    stamp: int
+
+
+def data_state(engine: Engine) -> DataState:
+    """The store's data version and stamp, in one query (0, 0 for a store never written)."""
+    with engine.connect() as conn:
+        rows = dict(conn.execute(sa.select(meta_table.c.key, meta_table.c.value)
+                                 .where(meta_table.c.key.in_(("version", "stamp")))).all())
+    return DataState(int(rows.get("version") or 0), int(rows.get("stamp") or 0))
 
 
 def data_version(engine: Engine) -> int:
     """A number that every import and undo increases (0 for a store never written): the
     key of every data cache."""
-    with engine.connect() as conn:
-        value = conn.execute(sa.select(meta_table.c.value)
-                             .where(meta_table.c.key == "version")).scalar()
-    return int(value or 0)
+    return data_state(engine).version

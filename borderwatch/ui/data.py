@@ -12,7 +12,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from borderwatch.analysis import filters
-from borderwatch.data import db, ingest, links
+from borderwatch.data import db, ingest, links, snapshot
 
 
 @st.cache_resource(show_spinner="Opening the incident store…")
@@ -36,32 +36,44 @@ def engine() -> Engine:
         _unreachable(exc)
 
 
-def data_version() -> str:
-    """Changes whenever the incident data changes; every data cache is keyed on it."""
+def _state() -> db.DataState:
     try:
-        return f"{db.database_url()}#{db.data_version(engine())}"
+        return db.data_state(engine())
     except sa.exc.SQLAlchemyError as exc:
         _unreachable(exc)
 
 
-# A shared object, not a copy per session: st.cache_data would pickle the whole frame in
+def _version(state: db.DataState) -> str:
+    return f"{db.database_url()}#{state.version}.{state.stamp}"
+
+
+def data_version() -> str:
+    """Changes whenever the incident data changes; every data cache is keyed on it."""
+    return _version(_state())
+
+
+# Shared objects, not a copy per session: st.cache_data would pickle the whole frames in
 # and out on every rerun, which at a million rows is slower than the page. Nothing may
-# modify it.
+# modify them. From the store's snapshot when it is current (data/snapshot.py), else read
+# from the store and linked, then written as the new snapshot for the next cold start.
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=2)
-def _load(version: str) -> pd.DataFrame:
+def _frames(version: str, _state: db.DataState) -> snapshot.Frames:
+    return snapshot.load(engine(), _state)
+
+
+def _load(version: str, state: db.DataState) -> pd.DataFrame:
     """Every record, with canonical actor names and the group of each linked record."""
-    return links.read_linked(engine())
+    return _frames(version, state).frame
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _counted(version: str) -> pd.DataFrame:
+def _counted(version: str, state: db.DataState) -> pd.DataFrame:
     """One row per event: each linked group as its representative record."""
-    return links.count_once(_load(version))
+    return _frames(version, state).counted
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
-def _vocabulary(version: str) -> filters.Vocabulary:
-    return filters.Vocabulary.of(_load(version))
+def _vocabulary(version: str, _frame: pd.DataFrame) -> filters.Vocabulary:
+    return filters.Vocabulary.of(_frame)
 
 
 @dataclass(frozen=True)
@@ -93,9 +105,11 @@ def filtered(loaded: Loaded, records: str, f: filters.Filters) -> pd.DataFrame:
 
 def load() -> Loaded:
     """The incidents as they are now: one version query per page run, then caches."""
-    version = data_version()
+    state = _state()
+    version = _version(state)
     try:
-        return Loaded(version, _load(version), _counted(version), _vocabulary(version))
+        frame = _load(version, state)
+        return Loaded(version, frame, _counted(version, state), _vocabulary(version, frame))
     except sa.exc.SQLAlchemyError as exc:  # the store turns ADBC's errors into these
         _unreachable(exc)
     except links.SettingError as exc:
