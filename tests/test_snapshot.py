@@ -314,3 +314,21 @@ def test_files_left_by_a_writer_that_died_are_removed(tmp_path):
     os.utime(old, (hours_ago, hours_ago))
     snapshot.load(engine)
     assert not old.exists() and recent.exists()  # the recent one may be a live writer's
+
+
+def test_the_snapshot_command_prepares_the_next_cold_start(tmp_path, monkeypatch, capsys):
+    """After an import from the command line, `borderwatch snapshot` writes the snapshot
+    the next server start reads; run again, it finds it current."""
+    from borderwatch import cli
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    monkeypatch.setenv("BORDERWATCH_DB_URL", url)
+    eng = db.make_engine(url)
+    ingest.seed(eng)
+    _import(eng, _acled(), "acled.csv")
+    assert cli.main(["snapshot"]) == 0
+    assert "written" in capsys.readouterr().out
+    assert snapshot.load(eng).source == "snapshot"
+    assert cli.main(["snapshot"]) == 0
+    assert "already current" in capsys.readouterr().out
+    eng.dispose()
