@@ -49,12 +49,14 @@ def _open(new_page, url: str, viewport=(1400, 1000)):
 
 
 def settled(page) -> None:
-    """Wait until the page's script has run to the end: its own style sheet is in place
-    and no run is in progress, twice half a second apart (Streamlit greys out stale
+    """Wait until the page's script has run to the end: its own style sheet is in place,
+    no run is in progress and no widget is still a loading placeholder, twice half a
+    second apart (Streamlit greys out stale
     elements while it runs, and before the first run nothing says it is running)."""
     quiet = """() => [...document.querySelectorAll('style')].some(
                         s => s.textContent.includes('Keyboard focus'))
-                 && !document.querySelector('[data-testid="stStatusWidget"]')"""
+                 && !document.querySelector('[data-testid="stStatusWidget"]')
+                 && !document.querySelector('[data-testid="stSkeleton"]')"""
     for _ in range(2):
         page.wait_for_timeout(500)
         page.wait_for_function(quiet, timeout=90_000)
