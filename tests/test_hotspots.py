@@ -209,6 +209,22 @@ def test_an_actor_new_to_the_province():
     assert fired(generic, "2024-01", "actor") == []
 
 
+def test_a_fatalities_level_says_when_earlier_tolls_were_unknown():
+    """Twelve months of 1 known death each, but two earlier incidents' tolls unknown; then
+    a month of 30 known deaths: the level fires on known tolls, and says that the earlier
+    months' comparison is with known tolls only (an unknown toll is not a zero)."""
+    df = series([1] * 12 + [1])
+    df.loc[df.index[-1], "fatalities"] = 30
+    df.loc[df.index[[2, 5]], "fatalities"] = pd.NA
+    levels = [s for s in fired(df, "2024-01", "level") if "fatalities" in s.text]
+    assert [s.value for s in levels] == [30]
+    assert "tolls unknown for 2 incidents in those months" in levels[0].text
+    complete = series([1] * 12 + [1])
+    complete.loc[complete.index[-1], "fatalities"] = 30
+    [known] = [s for s in fired(complete, "2024-01", "level") if "fatalities" in s.text]
+    assert "unknown" not in known.text
+
+
 def test_signal_links_open_the_province_and_month():
     [level] = fired(series([2] * 12 + [5]), "2024-01", "level")
     assert level.params == {"country": ["Afghanistan"], "province": ["Khost"],

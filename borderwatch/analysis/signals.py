@@ -96,15 +96,19 @@ def _n(count: float, noun: str) -> str:
     return f"{count:,.0f} {noun}{'' if count == 1 else 's'}"
 
 
-def _monthly(df: pd.DataFrame, months: pd.PeriodIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Incidents and known fatalities per province (rows: country, province) and month."""
+def _monthly(df: pd.DataFrame, months: pd.PeriodIndex
+             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Per province (rows: country, province) and month: incidents, the sum of the known
+    tolls (an unknown toll adds nothing to it), and incidents whose toll is unknown."""
     period = pd.to_datetime(df["event_date"]).dt.to_period("M")
     keys = [df["country"].astype(str), df["admin1"].astype(str), period]
-    grouped = df.assign(f=df["fatalities"].astype("Float64").fillna(0)).groupby(
-        keys, observed=True)
-    inc = grouped.size().unstack(fill_value=0).reindex(columns=months, fill_value=0)
-    fat = grouped["f"].sum().unstack(fill_value=0).reindex(columns=months, fill_value=0)
-    return inc.astype(float), fat.astype(float)
+    toll = df["fatalities"].astype("Float64")
+    grouped = df.assign(f=toll, u=toll.isna()).groupby(keys, observed=True)
+
+    def table(s: pd.Series) -> pd.DataFrame:
+        return s.unstack(fill_value=0).reindex(columns=months, fill_value=0).astype(float)
+
+    return table(grouped.size()), table(grouped["f"].sum()), table(grouped["u"].sum())
 
 
 def evaluate(df: pd.DataFrame, months: list[pd.Period] | None = None,
@@ -132,13 +136,13 @@ def evaluate(df: pd.DataFrame, months: list[pd.Period] | None = None,
     first, last = dates.min().to_period("M"), dates.max().to_period("M")
     months = months or [last]
     axis = pd.period_range(first, last, freq="M")
-    inc, fat = _monthly(df, axis)
+    inc, fat, unknown = _monthly(df, axis)
     out: list[Signal] = []
     for m in months:
         if m < first or m > last:
             continue
         i = axis.get_loc(m)
-        out += _levels(inc, fat, i, axis, s)
+        out += _levels(inc, fat, unknown, i, axis, s)
         out += _rises(inc, i, axis, s)
         out += _firsts(inc, i, axis, s)
     out += _actors(df, [m for m in months if first <= m <= last], first, s)
@@ -153,8 +157,8 @@ def _params(country: str, province: str, m: pd.Period, **extra: str
             "to": end.isoformat(), **{k: [v] for k, v in extra.items()}}
 
 
-def _levels(inc: pd.DataFrame, fat: pd.DataFrame, i: int, axis: pd.PeriodIndex,
-            s: Settings) -> list[Signal]:
+def _levels(inc: pd.DataFrame, fat: pd.DataFrame, unknown: pd.DataFrame, i: int,
+            axis: pd.PeriodIndex, s: Settings) -> list[Signal]:
     out = []
     for what, table, floor in (("incidents", inc, s.floor_incidents),
                                ("known fatalities", fat, s.floor_fatalities)):
@@ -169,10 +173,15 @@ def _levels(inc: pd.DataFrame, fat: pd.DataFrame, i: int, axis: pd.PeriodIndex,
             since = (f"the highest since {_month(axis[higher[-1]])}" if len(higher)
                      else f"the highest since the data begin ({_month(axis[0])})")
             peak = before.loc[(country, province)]
+            # Known tolls are lower bounds: say so where earlier months had unknown ones.
+            gaps = int(unknown.loc[(country, province)].iloc[i - s.lookback:i].sum()
+                       ) if what == "known fatalities" else 0
+            caveat = (f" (tolls unknown for {gaps:,} incidents in those months: the "
+                      "comparison is with known tolls only)" if gaps else "")
             out.append(Signal(
                 "level", str(axis[i]), country, province,
                 f"{province}: {value:,.0f} {what} in {_month(axis[i])}, {since}; the most in "
-                f"the previous {s.lookback} months was {peak.max():,.0f}.",
+                f"the previous {s.lookback} months was {peak.max():,.0f}{caveat}.",
                 float(value), float(peak.max()), WEIGHT["level"] + np.log1p(value),
                 _params(country, province, axis[i])))
     return out
