@@ -174,7 +174,9 @@ def cube(df: pd.DataFrame, s: Settings) -> tuple[np.ndarray, pd.DataFrame, spars
     """Counts per location and period, the locations, their neighbours, period labels."""
     where, locations, w = (_cells(df, s.cell_deg) if s.unit == "cells" else _provinces(df))
     when, labels = _periods(df["event_date"], s.period)
-    weight = (df["fatalities"].astype("Float64").fillna(0).to_numpy(float)
+    # Fatalities: the sum of the known tolls; an unknown toll is left out of it (it adds
+    # nothing, and is never shown as 0). docs/hotspots.md says what that means.
+    weight = (df["fatalities"].astype("Float64").to_numpy(float, na_value=0.0)
               if s.metric == "fatalities" else np.ones(len(df)))
     keep = where >= 0  # incidents outside every province have no province location
     flat = where[keep] * len(labels) + when[keep]
