@@ -1,19 +1,25 @@
-"""How the dashboard holds up at 10,000, 100,000 and 1,000,000 incidents, against a naive
-baseline (one folium CircleMarker per incident, at 10,000). SYNTHETIC data only.
+"""How the dashboard holds up at 10,000, 100,000 and 1,000,000 incidents, against its peer
+(a pydeck app reading the same store: deck.gl, WebGL) and a naive baseline (one folium
+CircleMarker per incident, at 10,000). SYNTHETIC data only.
 
     .venv/bin/python bench/bench_scale.py [--sizes 10000 100000 1000000] [--json FILE]
 
 For each size it builds a SQLite store by importing a synthetic ACLED-layout file (the
-import throughput), starts a real dashboard server, and drives headless Chromium:
+import throughput), starts each app on it, and drives headless Chromium (which draws
+WebGL on the CPU here, with SwiftShader):
 
-- cold start: server launch to the map visible on the first page view;
+- cold start: server launch to the map drawn on the first page view;
 - map visible: page open to the map drawn, fresh browser context, server warm (median of 3);
 - bytes: everything the server sends over the websocket for one map page view;
-- rerun: server time of a filter change (the page script, logged by the page itself), and
-  the time until the browser shows the new count (median of 6 changes);
+- filter change: the server time of the page script (logged by the page itself), and the
+  time from the change until the browser has drawn the new map (median of 6 changes):
+  the dashboard's new legend in the map frame (it is added after the incidents are
+  drawn), the naive map's new frame drawn, the pydeck app's count shown and two frames
+  painted after it;
 - peak RSS of the server process.
 
-Not a test: it takes a few minutes; its table goes in the README.
+Not a test: it takes a while (the pydeck app at 1M takes minutes a view); its table goes
+in the README.
 """
 
 from __future__ import annotations
@@ -54,23 +60,41 @@ def build_store(path: Path, rows: int) -> tuple[str, float]:
     return url, rows / seconds
 
 
-def naive_app(tmp: Path) -> Path:
-    """naive_app.py beside a link to static/: Streamlit serves the static folder next to
-    the main script, and the baseline needs the same offline Leaflet."""
-    folder = tmp / "naive"
-    folder.mkdir(exist_ok=True)
-    (folder / "static").symlink_to(ROOT / "static")
-    script = folder / "naive_app.py"
-    script.write_text((ROOT / "bench" / "naive_app.py").read_text())
-    return script
+# WebGL for the pydeck app: Chromium has no GPU here and draws it on the CPU (SwiftShader),
+# which it does only when asked to.
+BROWSER_ARGS = [a for a in render.ARGS if a != "--disable-gpu"] + [
+    "--enable-unsafe-swiftshader", "--use-angle=swiftshader"]
+COUNT = '[data-testid="stMetricValue"]'
+DECK = '[data-testid="stDeckGlJsonChart"] canvas'
+PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
-def map_visible(page, url: str) -> float:
+def drawn(page, app: str, timeout: float = 300_000) -> None:
+    """Wait until ``app``'s map is drawn (a frame marked old does not count)."""
+    if app == "pydeck":
+        page.locator(DECK).first.wait_for(state="visible", timeout=timeout)
+        page.evaluate(PAINTED)
+        return
+    fresh = page.frame_locator(MAP).locator("body:not([data-old])")
+    what = ".bw-legend:not([data-old])" if app == "borderwatch" else "path.leaflet-interactive"
+    fresh.locator(what).first.wait_for(state="attached", timeout=timeout)
+
+
+def map_visible(page, url: str, app: str) -> float:
     start = time.perf_counter()
     page.goto(url)
-    page.frame_locator(MAP).locator("path.leaflet-interactive").first.wait_for(
-        state="visible", timeout=180_000)
+    drawn(page, app)
     return time.perf_counter() - start
+
+
+def mark_old(page, app: str) -> None:
+    """Mark what is drawn now, so that ``drawn`` waits for the next drawing."""
+    if app == "borderwatch":  # the same frame: only the view (legend included) is new
+        page.frame_locator(MAP).locator(".bw-legend").first.evaluate(
+            "e => e.setAttribute('data-old', '1')")
+    elif app == "naive":  # a new map is a new frame
+        page.frame_locator(MAP).locator("body").evaluate(
+            "e => e.setAttribute('data-old', '1')")
 
 
 def timings(path: Path) -> list[dict]:
@@ -79,12 +103,13 @@ def timings(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def measure(browser, env: dict[str, str], script: Path, log: Path) -> dict[str, float]:
+def measure(browser, env: dict[str, str], script: Path, log: Path, app: str
+            ) -> dict[str, float]:
     out: dict[str, float] = {}
     with running(env, script, timeout=600) as srv:
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = ctx.new_page()
-        map_visible(page, srv.url)
+        map_visible(page, srv.url, app)
         out["cold_s"] = time.perf_counter() - srv.started
         ctx.close()
         visible, sent = [], []
@@ -94,7 +119,7 @@ def measure(browser, env: dict[str, str], script: Path, log: Path) -> dict[str, 
             frames: list[int] = []
             page.on("websocket", lambda ws, frames=frames: ws.on(
                 "framereceived", lambda payload: frames.append(len(payload))))
-            visible.append(map_visible(page, srv.url))
+            visible.append(map_visible(page, srv.url, app))
             page.wait_for_timeout(500)
             sent.append(sum(frames))
             if attempt < 2:
@@ -102,10 +127,11 @@ def measure(browser, env: dict[str, str], script: Path, log: Path) -> dict[str, 
         out["visible_s"] = statistics.median(visible)
         out["bytes"] = statistics.median(sent)
         server_s, client_s = [], []
-        metric = page.locator('[data-testid="stMetricValue"]').first
+        metric = page.locator(COUNT).first
         box = page.get_by_role("spinbutton", name="Minimum fatalities")
         for value in FATALITY_STEPS:
             before_text, before_runs = metric.inner_text(), len(timings(log))
+            mark_old(page, app)
             start = time.perf_counter()
             box.fill(str(value))
             box.press("Enter")
@@ -113,7 +139,8 @@ def measure(browser, env: dict[str, str], script: Path, log: Path) -> dict[str, 
             while metric.inner_text() == before_text or len(timings(log)) == before_runs:
                 if time.monotonic() > deadline:
                     raise TimeoutError("the filter change did not show")
-                time.sleep(0.01)
+                time.sleep(0.005)
+            drawn(page, app)
             client_s.append(time.perf_counter() - start)
             server_s.append(timings(log)[-1]["seconds"])
         ctx.close()
@@ -122,6 +149,18 @@ def measure(browser, env: dict[str, str], script: Path, log: Path) -> dict[str, 
         out["rerun_client_s"] = statistics.median(client_s)
         out["peak_rss_mb"] = srv.peak_rss_mb()
     return out
+
+
+def peer_app(tmp: Path, name: str) -> Path:
+    """A peer app (bench/NAME_app.py) beside a link to static/: Streamlit serves the
+    static folder next to the main script, and the naive map needs the same offline
+    Leaflet."""
+    folder = tmp / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "static").symlink_to(ROOT / "static")
+    script = folder / f"{name}_app.py"
+    script.write_text((ROOT / "bench" / f"{name}_app.py").read_text())
+    return script
 
 
 def main() -> None:
@@ -135,18 +174,20 @@ def main() -> None:
     boundaries.locate(points.y, points.x)  # geodata loaded before the import is timed
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(render.CHROMIUM), args=render.ARGS)
+        browser = pw.chromium.launch(executable_path=str(render.CHROMIUM), args=BROWSER_ARGS)
         for n in sorted(set(args.sizes) | {NAIVE_ROWS}):
             url, rate = build_store(Path(tmp) / f"store-{n}.sqlite", n)
             print(f"store of {n:,} synthetic incidents built ({rate:,.0f} rows/s)",
                   file=sys.stderr, flush=True)
-            runs = [("borderwatch", ROOT / "dashboard.py")] if n in args.sizes else []
+            runs = ([("borderwatch", ROOT / "dashboard.py"),
+                     ("pydeck", peer_app(Path(tmp) / str(n), "pydeck"))]
+                    if n in args.sizes else [])
             if n == NAIVE_ROWS:
-                runs.append(("naive", naive_app(Path(tmp))))
+                runs.append(("naive", peer_app(Path(tmp), "naive")))
             for name, script in runs:
                 log = Path(tmp) / f"timings-{name}-{n}.jsonl"
                 env = {"BORDERWATCH_DB_URL": url, "BORDERWATCH_TIMINGS": str(log)}
-                r = measure(browser, env, script, log)
+                r = measure(browser, env, script, log, name)
                 r["import_rows_per_s"] = rate
                 results[f"{name} {n}"] = r
                 print(f"  {name}: {r}", file=sys.stderr, flush=True)
@@ -156,24 +197,31 @@ def main() -> None:
         args.json.write_text(json.dumps(results, indent=2))
 
 
+COLUMNS = [("cold start s", "cold_s", "{:.1f}"), ("map visible s", "visible_s", "{:.2f}"),
+           ("MB to browser", "bytes", "{:.2f}"), ("filter change seen s", "rerun_client_s",
+                                                   "{:.2f}"),
+           ("rerun server s", "rerun_server_s", "{:.3f}"), ("peak RSS MB", "peak_rss_mb",
+                                                             "{:.0f}")]
+
+
 def print_table(results: dict[str, dict[str, float]]) -> None:
-    naive = results.get(f"naive {NAIVE_ROWS}")
-    cols = [("cold start s", "cold_s", "{:.1f}"), ("map visible s", "visible_s", "{:.2f}"),
-            ("MB to browser", "bytes", "{:.2f}"), ("rerun server s", "rerun_server_s", "{:.3f}"),
-            ("rerun seen s", "rerun_client_s", "{:.2f}"), ("peak RSS MB", "peak_rss_mb", "{:.0f}"),
-            ("import rows/s", "import_rows_per_s", "{:,.0f}")]
-    print("| run | " + " | ".join(c[0] for c in cols) + " |")
-    print("|---" * (len(cols) + 1) + "|")
-    for name, r in results.items():
-        cells = []
-        for _label, key, fmt in cols:
-            value = r[key] / 1e6 if key == "bytes" else r[key]
-            cell = fmt.format(value)
-            if naive and not name.startswith("naive") and key != "import_rows_per_s":
-                cell += f" ({r[key] / naive[key]:.2g}×)"
-            cells.append(cell)
-        print(f"| {name} | " + " | ".join(cells) + " |")
-    print("\n(×: this figure divided by the naive baseline's at 10,000 incidents)")
+    """One row per size and measure: the dashboard, its pydeck peer, the naive baseline
+    (10,000 incidents only), and the dashboard's figure divided by each of theirs."""
+    naive = results.get(f"naive {NAIVE_ROWS}", {})
+    print("| incidents | measure | dashboard | pydeck | naive (10k) | dashboard/pydeck | "
+          "dashboard/naive |")
+    print("|---" * 7 + "|")
+    sizes = sorted({int(k.split()[1]) for k in results if k.startswith("borderwatch")})
+    for n in sizes:
+        ours, peer = results[f"borderwatch {n}"], results.get(f"pydeck {n}", {})
+        for label, key, fmt in COLUMNS:
+            scale = 1e6 if key == "bytes" else 1
+            cells = [fmt.format(r[key] / scale) if key in r else "–" for r in (ours, peer, naive)]
+            ratios = [f"{ours[key] / r[key]:.2f}" if r.get(key) else "–" for r in (peer, naive)]
+            print(f"| {n:,} | {label} | " + " | ".join(cells + ratios) + " |")
+    rate = ", ".join(f"{n:,}: {results[f'borderwatch {n}']['import_rows_per_s']:,.0f}"
+                     for n in sizes)
+    print(f"\nImport rows/s (SQLite) by store size: {rate}.")
 
 
 if __name__ == "__main__":

@@ -49,15 +49,34 @@ def test_every_page_runs_and_shows_the_count(page, sample):
     assert "SYNTHETIC DATA" in at.main.warning[0].value
 
 
+def map_js(at: AppTest) -> str:
+    """The map's script and its view's (the feature group st_folium sends apart)."""
+    args = folium_args(at)
+    return args["script"] + (args["feature_group"] or "")
+
+
 def test_map_page_embeds_the_incidents_with_local_assets(sample):
     at = app()
     args = folium_args(at)
     assert all(link.startswith("/app/static/vendor/") for link in args["js_links"])
     assert all(link.startswith("/app/static/vendor/") for link in args["css_links"])
-    assert args["script"].count("bw-incident") >= 1
-    assert "Synthetic place 7 near Darvoz" in args["script"]
-    assert "https://example.org/synthetic/7" in args["script"]
-    assert args["returned_objects"] == []  # no rerun on pan or zoom
+    script = map_js(at)
+    assert script.count("bw-incident") >= 1
+    assert "Synthetic place 7 near Darvoz" in script
+    assert "https://example.org/synthetic/7" in script
+    # A click comes back (the canvas layer's records); pan and zoom do not rerun the page.
+    assert args["returned_objects"] == ["last_object_clicked", "last_object_clicked_count"]
+
+
+def test_a_filter_or_display_change_sends_only_a_new_view():
+    """The map's own script is the same whatever the view: streamlit-folium keeps the map
+    document and swaps the view's feature group."""
+    views = [app(), app(type="Battles"), app(mode="choropleth-incidents"),
+             app(mode="clusters", country="Tajikistan")]
+    args = [folium_args(at) for at in views]
+    assert len({a["script"] for a in args}) == 1
+    assert len({a["feature_group"] for a in args}) == len(views)
+    assert "Synthetic place 7 near Darvoz" not in args[0]["script"]  # incidents: the view
 
 
 def test_url_filters_are_applied_on_every_page():
@@ -97,7 +116,7 @@ def test_display_choices_live_in_the_url():
     assert at.selectbox(key="w_mode").value == "heat"
     at.selectbox(key="w_mode").set_value("clusters").run()
     assert qp(at, "mode") == ["clusters"]
-    assert "L.markerClusterGroup" in folium_args(at)["script"]
+    assert "L.markerClusterGroup" in map_js(at)
 
 
 def test_malformed_url_falls_back_with_a_visible_notice(sample):
@@ -127,8 +146,7 @@ def test_hostile_text_is_inert_on_every_page(hostile_csv, monkeypatch, tmp_path)
     for page in PAGES:
         at = app(page)
         assert not at.exception
-    args = folium_args(app())
-    assert XSS not in args["script"]
+    assert XSS not in map_js(app())
 
 
 def test_upload_page_validates_then_imports_then_undoes(tmp_path, monkeypatch):

@@ -21,8 +21,11 @@ def render(m) -> str:
 
 
 def element(m, name):
-    """The child of a folium map with the given element name (e.g. "Incidents")."""
-    return next(c for c in m._children.values() if c._name == name)
+    """The child of a folium map or of its view with the given element name (e.g.
+    "Incidents")."""
+    view = m.view or next(c for c in m._children.values() if c._name == "FeatureGroup")
+    return next(c for c in [*m._children.values(), *view._children.values()]
+                if c._name == name)
 
 
 def incident_rows(m) -> list[list]:
@@ -40,8 +43,8 @@ def hostile(hostile_csv):
     return records.read_csv(hostile_csv)
 
 
-@pytest.mark.parametrize("n, mode", [(0, "points"), (1_000, "points"), (1_001, "clusters"),
-                                     (5_000, "clusters"), (5_001, "choropleth-incidents")])
+@pytest.mark.parametrize("n, mode", [(0, "points"), (1_000, "points"), (1_001, "dots"),
+                                     (100_000, "dots"), (100_001, "choropleth-incidents")])
 def test_automatic_mode_keeps_the_map_light_as_volume_grows(n, mode):
     assert maps.resolve_mode("auto", n) == mode
     assert maps.resolve_mode("heat", n) == "heat"
@@ -49,11 +52,13 @@ def test_automatic_mode_keeps_the_map_light_as_volume_grows(n, mode):
 
 def test_one_by_one_modes_become_the_grid_beyond_their_limit():
     assert maps.resolve_mode("points", 1_000) == "points"
-    assert maps.resolve_mode("points", 1_001) == "grid"
+    assert maps.resolve_mode("points", 1_001) == "dots"
+    assert maps.resolve_mode("points", 100_001) == "grid"
     assert maps.resolve_mode("clusters", 5_001) == "grid"
     assert maps.explain("points", "points", 1_000) is None
     note = maps.explain("points", "grid", 1_234_567).text
-    assert "1,234,567 incidents" in note and "1,000" in note and "grid" in note
+    assert "1,234,567 incidents" in note and "100,000" in note and "grid" in note
+    assert "one canvas" in maps.explain("points", "dots", 1_001).text
     assert "period by period" in maps.explain("playback", "playback", 5_001).text
     assert maps.explain("playback", "playback", 5_000) is None
 
@@ -136,14 +141,15 @@ def test_province_totals_and_choropleth(sample):
     assert totals.loc["Kerman", ["fatalities", "unknown"]].tolist() == [0, 1]
     m = maps.build_map(sample, "choropleth-fatalities")
     assert "Fatalities per province" in element(m, "Legend").html
-    boundaries = element(m, "Boundaries")
+    boundaries = element(m, "Provinces")
     assert "<b>Khyber Pakhtunkhwa</b>, Pakistan<br>Incidents: 4<br>Fatalities: 151" \
         in boundaries.tips
     assert "<b>Kerman</b>, Iran<br>Incidents: 1<br>Fatalities: unknown" in boundaries.tips
     fills = {t.split("<")[1]: f for t, f in zip(boundaries.tips, boundaries.fills, strict=True)}
     assert fills["b>Kabul"] == maps.CHOROPLETH_COLOURS[-1]  # 189, the most
     assert fills["b>Zabul"] == maps.CHOROPLETH_COLOURS[0]
-    assert len(json.loads(boundaries.provinces)["features"]) == len(boundaries.tips)
+    assert len(json.loads(element(m, "Boundaries").provinces)["features"]) == \
+        len(boundaries.tips)
 
 
 def test_choropleth_bins_rise_strictly():
@@ -192,7 +198,7 @@ def test_map_payload_is_bounded_at_any_size(many, mode, n):
     html = render(maps.build_map(many.head(n), mode))
     assert len(html.encode()) <= maps.MAX_PAYLOAD
     if mode == "points" and n > maps.POINTS_LIMIT:
-        assert maps.drawn_mode(maps.build_map(many.head(n), mode)) == "grid"
+        assert maps.drawn_mode(maps.build_map(many.head(n), mode)) == "dots"
 
 
 def test_grid_counts_every_incident_once(many):
@@ -235,7 +241,7 @@ def test_hostile_long_texts_never_break_the_budget(sample):
         notes=bulky, source=bulky, actor1=bulky, actor2=bulky, location=bulky,
         event_id=[f"X{i}" for i in range(1_000)])
     m = maps.build_map(df, "points")
-    assert maps.drawn_mode(m) in ("clusters", "grid")
+    assert maps.drawn_mode(m) == "dots"
     assert "texts are too long" in maps.explain("points", maps.drawn_mode(m), len(df)).text
     assert len(render(m).encode()) <= maps.MAX_PAYLOAD
 
@@ -252,3 +258,96 @@ def test_legend_lists_the_six_types_and_folds_unknown_ones_into_one_line(sample)
 def test_the_map_itself_has_a_max_zoom(sample):
     """markercluster throws 'Map has no maxZoom specified' (and no map shows) without it."""
     assert '"maxZoom": 18' in render(maps.build_map(sample, "clusters"))
+
+
+def test_many_points_travel_packed_and_come_back_as_the_same_incidents(many):
+    """The canvas layer's data: 8 bytes an incident (base64), positions within ~70 m, types
+    and tolls coded (an unknown toll is 0, never a toll of 0); a clicked point finds exactly
+    the incidents drawn there."""
+    import base64
+
+    df = many.head(5_000).reset_index(drop=True)
+    df.loc[0, "fatalities"] = pd.NA
+    df.loc[1, "fatalities"] = 0
+    df.loc[2, "event_type"] = XSS
+    spec = maps.rows.dots(df)
+    raw = base64.b64decode(spec["data"])
+    n = spec["n"]
+    assert n == len(df) and len(raw) == 6 * n and len(spec["data"]) == 8 * n
+    south, west, north, east = spec["bbox"]
+    ys = np.frombuffer(raw, "<u2", n, 0)
+    xs = np.frombuffer(raw, "<u2", n, 2 * n)
+    types = np.frombuffer(raw, "u1", n, 4 * n)
+    tolls = np.frombuffer(raw, "u1", n, 5 * n)
+    lat = south + ys * (north - south) / 65535
+    lon = west + xs * (east - west) / 65535
+    # Drawn in order of toll (highest on top); each position is within half a step.
+    assert list(tolls) == sorted(tolls)
+    assert sorted(np.round(lat, 3)) == pytest.approx(sorted(np.round(df["latitude"], 3)),
+                                                     abs=2e-3)
+    step = max(north - south, east - west) / 65535
+    assert step < 0.001  # about 70 m across this region
+    assert (tolls == 0).sum() == df["fatalities"].isna().sum() == 1
+    assert (tolls == 1).sum() == (df["fatalities"] == 0).sum()
+    names = [t[1] for t in spec["types"]]
+    assert names[-1] == "Other event type" and XSS not in json.dumps(spec)
+    assert types.max() == len(names) - 1  # the hostile type is "other"
+    # A clicked point (as the browser sends it back) finds the incidents drawn there.
+    i = int(np.argmax(tolls))
+    hit = maps.rows.dots_at(df, float(lat[i]), float(lon[i]))
+    assert len(hit) >= 1 and (hit["fatalities"].fillna(-1) + 1).clip(0, 254).max() >= tolls[i] - 1
+    assert maps.rows.dots_at(df, float(lat[i]) + step / 3, float(lon[i])).empty  # not a dot
+
+
+def test_a_clicked_point_opens_its_escaped_records(hostile):
+    df = pd.concat([hostile] * 3, ignore_index=True).assign(latitude=34.5, longitude=69.2)
+    many_here = pd.concat([df] * 25, ignore_index=True)
+    assert len(many_here) > maps.POINTS_LIMIT
+    m = maps.build_map(many_here, "points", selected=(34.5, 69.2))
+    spec = element(m, "Dots").spec
+    assert maps.drawn_mode(m) == "dots"
+    selected = spec["selected"]
+    assert len(selected["rows"]) == 20 and selected["more"] == len(many_here) - 20
+    page = render(m)
+    assert XSS not in page and XSS not in page.replace("\\u003c", "<").replace("\\u003e", ">")
+    fields = [v for r in selected["rows"] for v in r[5:] if isinstance(v, str)]
+    assert any(html.escape(XSS) in v for v in fields)  # shown as text
+    assert not any(XSS in v for v in fields)
+    nothing = maps.build_map(many_here, "points", selected=(10.0, 10.0))
+    assert element(nothing, "Dots").spec.get("selected") is None
+
+
+def test_points_up_to_100000_stay_within_the_page_budget():
+    df = records.typed(synth.synthesize(100_000, seed=5).astype(str))
+    m = maps.build_map(df, "auto", split=True)
+    assert maps.drawn_mode(m) == "dots"
+    import streamlit_folium as sf
+
+    m.get_root().render()
+    # What st_folium sends: the map's script and header, and the view apart.
+    sent = len(sf._get_map_string(m)) + len(sf._get_header(m)) + \
+        len(sf._get_feature_group_string(m.view, m))
+    assert 800_000 < sent <= maps.MAX_PAYLOAD, sent
+
+
+def test_a_click_selects_until_the_view_changes():
+    from borderwatch.present.maps.selection import Selection, update
+
+    first = update(None, {"last_object_clicked": {"lat": 1, "lng": 2},
+                          "last_object_clicked_count": 3}, "view A")
+    assert first == Selection("view A", 3, None)  # a click before this page's first run
+    click = {"last_object_clicked": {"lat": 34.5, "lng": 69.2}, "last_object_clicked_count": 4}
+    picked = update(first, click, "view A")
+    assert picked.at == (34.5, 69.2)
+    assert update(picked, click, "view A") == picked  # another run, no new click
+    assert update(picked, click, "view B").at is None  # other filters: nothing selected
+    again = update(update(picked, click, "view B"), {**click, "last_object_clicked_count": 5},
+                   "view B")
+    assert again.at == (34.5, 69.2)
+    for bad in ({"lat": "x", "lng": 1}, {"lat": float("nan"), "lng": 1}, {"lat": 95, "lng": 1},
+                None, "34,69", {"lng": 1}):
+        odd = update(first, {"last_object_clicked": bad, "last_object_clicked_count": 9},
+                     "view A")
+        assert odd.at is None and odd.count == 9
+    assert update(first, {"last_object_clicked_count": "many"}, "view A").count == 0
+    assert update(first, "not a mapping", "view A").at is None

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
 
 from borderwatch.geo.boundaries import load_provinces
+
+if TYPE_CHECKING:  # scipy is imported where it is used: the map page seldom needs it
+    from scipy import sparse
 
 PERIOD_FREQ = {"month": "M", "week": "W-MON"}
 NINETY = 0.9  # "ninety percent of the time-step intervals"
@@ -115,6 +118,7 @@ def _periods(dates: pd.Series, period: str) -> tuple[np.ndarray, list[str]]:
 
 def _cells(df: pd.DataFrame, cell_deg: float) -> tuple[np.ndarray, pd.DataFrame, sparse.csr_array]:
     """Each incident's cell, the occupied cells, and their queen neighbours (binary)."""
+    from scipy import sparse
     ix = np.floor(df["longitude"].to_numpy(float) / cell_deg).astype(np.int64)
     iy = np.floor(df["latitude"].to_numpy(float) / cell_deg).astype(np.int64)
     key = ix * 1_000_003 + iy
@@ -143,6 +147,7 @@ def _cells(df: pd.DataFrame, cell_deg: float) -> tuple[np.ndarray, pd.DataFrame,
 def province_weights() -> tuple[pd.DataFrame, sparse.csr_array]:
     """Provinces and their queen contiguity (libpysal), once per process."""
     from libpysal.weights import Queen
+    from scipy import sparse
 
     provinces = load_provinces().reset_index(drop=True)
     w = Queen.from_dataframe(provinces, use_index=False, silence_warnings=True)
@@ -205,9 +210,18 @@ def gi_star(counts: np.ndarray, w: sparse.csr_array) -> np.ndarray:
 
 def with_self(w: sparse.csr_array) -> sparse.csr_array:
     """Binary weights with each location its own neighbour (Gi*'s)."""
+    from scipy import sparse
     w_star = (w + sparse.identity(w.shape[0], format="csr")).tocsr()
     w_star.data[:] = 1.0
     return w_star
+
+
+def two_sided_p(z: np.ndarray) -> np.ndarray:
+    """Two-sided p-values of standard normal scores: 2 Φ(-|z|) (scipy's norm.sf is
+    ndtr(-x); scipy.special is imported here, not scipy.stats, which costs ~60 MB)."""
+    from scipy.special import ndtr
+
+    return np.asarray(2 * ndtr(-np.abs(z)))
 
 
 def fdr_significant(p: np.ndarray, alpha: float) -> np.ndarray:
@@ -241,7 +255,7 @@ def mann_kendall(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(s > 0, (s - 1) / np.sqrt(var), np.where(s < 0, (s + 1) / np.sqrt(var), 0))
     z = np.where(np.isfinite(z), z, 0.0)
-    return s, 2 * stats.norm.sf(np.abs(z))
+    return s, two_sided_p(z)
 
 
 def classify(hot: np.ndarray, cold: np.ndarray, trend_s: np.ndarray, trend_p: np.ndarray,
@@ -317,7 +331,7 @@ def analyse(df: pd.DataFrame, s: Settings | None = None) -> Result:
                         "smaller cells.")
         return empty
     z = gi_star(counts, w)
-    p = 2 * stats.norm.sf(np.abs(z))
+    p = two_sided_p(z)
     significant = fdr_significant(p, s.alpha)
     # Small counts are not significance: a hot spot needs incidents around it.
     hot = significant & (z > 0) & (with_self(w) @ counts >= s.min_local)

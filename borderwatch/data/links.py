@@ -27,12 +27,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from scipy.spatial import cKDTree
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 from borderwatch.data import actors, db, table
 from borderwatch.data.db import link_decisions
@@ -165,6 +168,8 @@ def _boxes(xy: np.ndarray, when: np.ndarray, dist: np.ndarray, days: np.ndarray,
     looked up in the larger part's own tree, with the box grown to hold both windows:
     a few curated rows against a million ACLED rows cost almost nothing.
     """
+    from scipy.spatial import cKDTree  # here: the dashboard seldom links (a snapshot has it)
+
     windows, cls = np.unique(np.column_stack([dist, days]), axis=0, return_inverse=True)
     part = cls.astype(np.int64) * (int(source.max(initial=0)) + 1) + source
     keys = np.unique(part)
@@ -200,6 +205,8 @@ def _lookup(xy: np.ndarray, when: np.ndarray, small: np.ndarray, big: np.ndarray
             key: int) -> tuple[np.ndarray, np.ndarray]:
     """The few rows of ``small`` looked up in ``big``'s tree (scaled by its own window,
     built once) with a box wide enough for ``window`` on both axes."""
+    from scipy.spatial import cKDTree
+
     scale = (float(big_window[0]), float(big_window[1]))
     if key not in own:
         own[key] = cKDTree(np.column_stack([xy[big] / scale[0], when[big] / scale[1]]))

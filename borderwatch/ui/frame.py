@@ -109,14 +109,18 @@ def _setup(title: str) -> View:
         st.html(PRESENTATION_CSS)
         st.info(f"**{len(view.data):,}** of {view.total:,} incidents · "
                 + md_escape(flt.describe(f)), icon=":material/filter_alt:")
-        synthetic_banner(view)
+        with st.container(key="page_notices"):
+            synthetic_banner(view)
         return view
     with st.sidebar:
         sidebar.sidebar(f, d, loaded.vocabulary, params, user, len(view.data), view.total)
         access.identity(user)
-    for notice in state.notices():
-        st.warning(notice, icon=":material/link_off:")
-    synthetic_banner(view)
+    # Notices come and go with the view; in a container that is always there, so that
+    # what follows keeps its place in the page (the map would otherwise be drawn anew).
+    with st.container(key="page_notices"):
+        for notice in state.notices():
+            st.warning(notice, icon=":material/link_off:")
+        synthetic_banner(view)
     return view
 
 

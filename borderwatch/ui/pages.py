@@ -12,15 +12,18 @@ from borderwatch.analysis import filters as flt
 from borderwatch.data.schema import LABELS
 from borderwatch.present import charts, export, maps, tables
 from borderwatch.present import view as vm
+from borderwatch.present.maps import selection
 from borderwatch.ui import figures, frame
 from borderwatch.ui import hotspots as hotspot_ui
 from borderwatch.ui.places import place_search
 from borderwatch.ui.sidebar import display_select
 
 MAP_HEIGHT = 620
+MAP_KEY = "incident_map"
 LIST_ROWS = 200  # incidents in the map's text alternative
 TABLE_ROWS = 10_000  # rows sent to the browser's table; the CSV download has every row
 HINTS = {"points": "; click an incident for its full record",
+         "dots": "; hover an incident for its type and toll, click it for its full record",
          "clusters": "; hover an incident for its summary, zoom in to split clusters",
          "grid": "; hover a cell for its totals, click it to zoom in",
          "hotspots": "; hover a coloured location for what its category means"}
@@ -41,26 +44,43 @@ def map_page() -> None:
                     hotspot_ui.controls(d)
         if d.mode == "hotspots":
             spots = hotspot_ui.result(view)
+        picked = _selection(view)
         m = maps.build_map(view.data, d.mode, d.basemap, d.period, vm.place_of(d), spots,
-                           presenting=view.presenting)
+                           presenting=view.presenting, selected=picked, split=True)
         drawn = maps.drawn_mode(m)
         note = maps.explain(d.mode, drawn, len(view.data))
         if c3 is not None:
             if d.mode == "playback":
                 display_select("period", "Step", d, c3)
-            if note and note.fallback:
-                st.info(note.text, icon=":material/grid_view:")
-            elif note:
+            # Always there, so that the map after it keeps its place in the page (a map
+            # that moved would be drawn again from scratch).
+            with st.container(key="map_note"):
+                if note and note.fallback:
+                    st.info(note.text, icon=":material/grid_view:")
+            if note and not note.fallback:
                 c3.caption(note.text)
         with st.container(key="map_frame"):
-            st_folium(m, key="incident_map", height=MAP_HEIGHT, use_container_width=True,
-                      returned_objects=[])
+            # Only the view changes between runs: streamlit-folium keeps the map (and its
+            # pan and zoom) and swaps the view's feature group. A click on the canvas
+            # layer comes back as the last clicked object (see _selection).
+            st_folium(m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
+                      feature_group_to_add=m.view,
+                      returned_objects=["last_object_clicked", "last_object_clicked_count"])
         if spots is not None and not view.presenting:
             hotspot_ui.table(view, spots)
         if not view.presenting:
             st.caption(f"Hover a province for its totals{HINTS.get(drawn, '')}. Thick black "
                        f"lines: Afghanistan's international borders. {export.ATTRIBUTION}.")
             map_as_list(view)
+
+
+def _selection(view: frame.View) -> tuple[float, float] | None:
+    """The clicked point of the map's canvas layer to show the records of, if any."""
+    key = str(sorted(vm.to_params(view.filters, view.display).items()))
+    picked = selection.update(st.session_state.get("map_selection"),
+                              st.session_state.get(MAP_KEY), key)
+    st.session_state["map_selection"] = picked
+    return picked.at
 
 
 def map_as_list(view: frame.View) -> None:

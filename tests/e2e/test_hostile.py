@@ -90,6 +90,7 @@ def test_every_incident_tooltip_and_popup_shows_the_payload_as_text(hostile_serv
         popup.wait_for()
         seen_popups.add(popup.inner_text())
         frame.locator(".leaflet-popup-close-button").click()  # it may cover the next one
+        frame.locator(".leaflet-popup").wait_for(state="detached")  # it fades out
     for p in PAYLOADS:
         # Payloads are typed text: found verbatim (notes and source are cut at 300/150).
         assert any(p in text for text in seen_popups), p

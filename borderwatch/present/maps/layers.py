@@ -78,7 +78,7 @@ class Setup(MacroElement):
               .style.zIndex = 450;
           {{ this.functions }}
           bwMarks = {{ this.marks | tojson }};
-          bwAccess({{ this._parent.get_name() }}, {{ this.heading | tojson }},
+          bwAccess({map: {{ this._parent.get_name() }}}, {{ this.heading | tojson }},
                    {{ this.presenting | tojson }});
         {% endmacro %}
     """)
@@ -97,13 +97,15 @@ class Setup(MacroElement):
 
 
 class Call(MacroElement):
-    """One call of a map function, ``fn(map, *args)``, named ``name`` among the map's
-    children; each argument is kept as an attribute and sent as script-safe JSON."""
+    """One call of a map function, ``fn(t, *args)``, named ``name`` among its parent's
+    children; each argument is kept as an attribute and sent as script-safe JSON. The
+    parent is the map, or a view's feature group (``t`` is what bwIn in templates/map.js
+    gives: the map, the group and a way to add controls that leave with the group)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        {{ this.fn }}({{ this._parent.get_name() }}
-            {%- for a in this.json_args %}, {{ a }}{% endfor %});
+        bwIn({{ this._parent.get_name() }}, function (t) { {{ this.fn }}(t
+            {%- for a in this.json_args %}, {{ a }}{% endfor %}); });
         {% endmacro %}
     """)
 
@@ -130,6 +132,17 @@ def cells(rows: list[list[Any]], size: float) -> Call:
     """Grid cells as circles sized by their count (tooltips hold numbers only); a click
     zooms to the cell."""
     return Call("Cells", "bwCells", rows=rows, size=size, colour=CELL_COLOUR)
+
+
+def provinces(fills: list[str], tips: list[str], focusable: bool) -> Call:
+    """A view's colours and escaped hover texts of the provinces (in the order of the
+    boundaries' display layer), and whether they are keyboard stops."""
+    return Call("Provinces", "bwProvinces", fills=fills, tips=tips, focusable=focusable)
+
+
+def dots(spec: dict[str, Any]) -> Call:
+    """Many incidents on one canvas, from packed arrays (rows.dots)."""
+    return Call("Dots", "bwDots", spec=spec)
 
 
 def legend(html_text: str) -> Call:
@@ -175,12 +188,12 @@ def _border_tips() -> tuple[str, ...]:
 
 class Boundaries(MacroElement):
     """Provinces (filled by ``fills``, with escaped ``tips``), country outlines and
-    Afghanistan's borders. The geometries are serialised once per process; each page
-    run sends them with only its own colours and tooltips."""
+    Afghanistan's borders. The geometries are serialised once per process; a view colours
+    the provinces again (``provinces``)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        bwBoundaries({{ this._parent.get_name() }},
+        bwBoundaries({map: {{ this._parent.get_name() }}},
             {provinces: {{ this.provinces }}, countries: {{ this.countries }},
              borders: {{ this.borders }}},
             {{ this.fills | tojson }}, {{ this.tips | tojson }},

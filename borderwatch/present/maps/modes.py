@@ -22,7 +22,10 @@ MODES: dict[str, str] = {
     "hotspots": "Hotspots (emerging)",
 }
 MAX_PAYLOAD = 1_500_000
-POINTS_LIMIT = 1_000  # points with full popups, about 1 KB each at most
+POINTS_LIMIT = 1_000  # points as markers with full popups, about 1 KB each at most
+# Points on one canvas from packed arrays, 8 bytes each in base64 (rows.dots); their
+# records are fetched on click.
+DOTS_LIMIT = 100_000
 CLUSTERS_LIMIT = 5_000  # clustered points with a short tooltip, about 120 bytes each
 PLAYBACK_LIMIT = 5_000  # playback of single incidents; beyond it, of grid cells
 GRID_CELLS = 3_000  # circles in the grid mode
@@ -32,22 +35,29 @@ PLAYBACK_CELLS = 8_000  # (cell, period) circles in a playback of cells
 # MAX_PAYLOAD). Incidents whose texts would exceed it are drawn in the next, lighter mode
 # (points → clusters → grid).
 LAYER_BYTES = 900_000
-_ONE_BY_ONE = {"points": POINTS_LIMIT, "clusters": CLUSTERS_LIMIT, "playback": PLAYBACK_LIMIT}
+_ONE_BY_ONE = {"points": DOTS_LIMIT, "clusters": CLUSTERS_LIMIT, "playback": PLAYBACK_LIMIT}
+# What the Points display says beyond POINTS_LIMIT, where incidents are drawn on a canvas.
+DOTS_NOTE = ("hover one for its type and toll, click it for its record. They are not "
+             "keyboard stops: *Map as a list* below and the Incidents page list them.")
+
+
+def _dots_note(n: int) -> str:
+    why = (f"Beyond {POINTS_LIMIT:,} incidents, points" if n > POINTS_LIMIT else
+           "Their texts are too long to draw each as a marker, so the points")
+    return f"{why} are drawn on one canvas: {DOTS_NOTE}"
 
 
 def resolve_mode(mode: str, n: int) -> str:
     """The display mode to draw for ``n`` incidents.
 
-    ``auto`` picks the richest mode that stays light; points and clusters beyond their
-    limits become the grid.
+    ``auto`` picks the richest mode that stays light; points beyond POINTS_LIMIT are
+    drawn on a canvas ("dots"); points and clusters beyond their limits become the grid.
     """
     if mode == "auto":
-        if n <= POINTS_LIMIT:
-            return "points"
-        if n <= CLUSTERS_LIMIT:
-            return "clusters"
-        return "choropleth-incidents"
-    if (mode == "points" and n > POINTS_LIMIT) or (mode == "clusters" and n > CLUSTERS_LIMIT):
+        return "choropleth-incidents" if n > DOTS_LIMIT else resolve_mode("points", n)
+    if mode == "points" and n > POINTS_LIMIT:
+        return "dots" if n <= DOTS_LIMIT else "grid"
+    if mode == "clusters" and n > CLUSTERS_LIMIT:
         return "grid"
     return mode
 
@@ -64,10 +74,13 @@ def explain(requested: str, drawn: str, n: int) -> ModeNote | None:
     """Why the map is drawn as it is: the automatic choice, or the fallback from the mode
     asked for. None when the map is simply what was asked for."""
     noun = "incident" if n == 1 else "incidents"
+    dots = " " + _dots_note(n) if drawn == "dots" else ""
     if requested == "auto":
-        return ModeNote(f"Automatic display: **{MODES[drawn]}** for {n:,} {noun} (points up "
-                        f"to {POINTS_LIMIT:,}, clusters up to {CLUSTERS_LIMIT:,}, then "
-                        "provinces).", fallback=False)
+        name = MODES["points" if drawn == "dots" else drawn]
+        return ModeNote(f"Automatic display: **{name}** for {n:,} {noun} (points up to "
+                        f"{DOTS_LIMIT:,}, then provinces).{dots}", fallback=False)
+    if drawn == "dots":
+        return ModeNote(_dots_note(n), fallback=n <= POINTS_LIMIT)
     limit = _ONE_BY_ONE.get(requested)
     if limit is None or (drawn == requested and (requested != "playback" or n <= limit)):
         return None

@@ -6,6 +6,7 @@ browser only places it (templates/map.js).
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 import re
@@ -200,3 +201,68 @@ def playback_frames(df: pd.DataFrame, period: str) -> tuple[list[list[Any]], lis
              int(c.group), cell_tip(int(c.incidents), int(c.fatalities), int(c.unknown))]
             for c, r in zip(cells.itertuples(index=False), radii, strict=True)]
     return rows, labels
+
+
+# Points on one canvas (templates/map.js, bwDots): the event types in the order of their
+# codes, the last one for every type outside ACLED's six.
+DOT_TYPES = (*EVENT_COLOURS, None)
+_QUANT = 65_535  # positions are quantised to 16 bits across the incidents' extent
+
+
+def dot_box(df: pd.DataFrame) -> list[float]:
+    """[south, west, north, east] of the incidents, the frame of their quantised positions."""
+    return [round(float(df["latitude"].min()), 5), round(float(df["longitude"].min()), 5),
+            round(float(df["latitude"].max()), 5), round(float(df["longitude"].max()), 5)]
+
+
+def _quantise(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    span = high - low
+    if span <= 0:
+        return np.zeros(len(values), dtype="<u2")
+    q = np.rint((values - low) / span * _QUANT)
+    return np.clip(q, 0, _QUANT).astype("<u2")
+
+
+def _dot_positions(df: pd.DataFrame, box: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    return (_quantise(df["latitude"].to_numpy(float), box[0], box[2]),
+            _quantise(df["longitude"].to_numpy(float), box[1], box[3]))
+
+
+def dots(df: pd.DataFrame) -> dict[str, Any]:
+    """The incidents packed for the canvas layer: per incident its position quantised to
+    16 bits within ``bbox`` (about 70 m across the whole region), a type code and its toll
+    (0 unknown, else toll + 1 up to 255), as one base64 array laid out
+    [y u16 × n][x u16 × n][type u8 × n][toll u8 × n]: 8 bytes an incident, where a row of
+    JSON fields takes hundreds. Higher tolls come last, drawn on top. The records stay on
+    the server until one is clicked (``dots_at``)."""
+    box = dot_box(df) if len(df) else [0.0, 0.0, 0.0, 0.0]
+    ys, xs = _dot_positions(df, box)
+    codes = pd.Index(DOT_TYPES[:-1]).get_indexer(df["event_type"]).astype(np.int16)
+    codes[codes < 0] = len(DOT_TYPES) - 1
+    tolls = df["fatalities"].to_numpy(float, na_value=np.nan)
+    # 0 is an unknown toll (never a toll of 0, which is 1).
+    toll_code = np.where(np.isnan(tolls), 0, np.clip(np.nan_to_num(tolls), 0, 254) + 1)
+    order = np.argsort(toll_code, kind="stable")
+    packed = b"".join([ys[order].tobytes(), xs[order].tobytes(),
+                       codes[order].astype(np.uint8).tobytes(),
+                       toll_code[order].astype(np.uint8).tobytes()])
+    types = [[EVENT_COLOURS.get(t, OTHER_COLOUR) if t else OTHER_COLOUR,
+              esc(t) if t else "Other event type"] for t in DOT_TYPES]
+    return {"n": len(df), "bbox": box, "types": types,
+            "data": base64.b64encode(packed).decode("ascii")}
+
+
+def dots_at(df: pd.DataFrame, lat: float, lon: float) -> pd.DataFrame:
+    """The incidents drawn at a clicked point of the canvas layer of ``df`` (the same
+    incidents the layer was made from): those whose quantised position is the point's."""
+    if df.empty:
+        return df
+    box = dot_box(df)
+    y, x = _dot_positions(pd.DataFrame({"latitude": [lat], "longitude": [lon]}), box)
+    # Only a point the layer drew (a click elsewhere, say on a province, is no incident's).
+    drawn = (box[0] + int(y[0]) * (box[2] - box[0]) / _QUANT,
+             box[1] + int(x[0]) * (box[3] - box[1]) / _QUANT)
+    if abs(drawn[0] - lat) > 1e-7 or abs(drawn[1] - lon) > 1e-7:
+        return df.iloc[:0]
+    ys, xs = _dot_positions(df, box)
+    return df[(ys == y[0]) & (xs == x[0])]

@@ -39,6 +39,27 @@ window.bwPopup = function (r, i) {
         '</table>';
 };
 
+// A view's layers (incidents, legend, province colours...) live in one feature group,
+// which streamlit-folium swaps on a filter or display change without rebuilding the map.
+// `draw(t)` runs once the group is on a map, with t = {map, group, control(c)}: layers go
+// into t.group, and controls added with t.control leave with the group. A map itself may
+// stand in for the group (a map with no view of its own).
+window.bwIn = function (group, draw) {
+    if (group instanceof L.Map) {
+        draw({map: group, group: group, control: function (c) { return c.addTo(group); }});
+        return;
+    }
+    function start() {
+        var map = group._map;
+        draw({map: map, group: group, control: function (c) {
+            c.addTo(map);
+            group.once('remove', function () { c.remove(); });
+            return c;
+        }});
+    }
+    if (group._map) { start(); } else { group.once('add', start); }
+};
+
 // The plain text of an escaped field, for an accessible name (parsed, never run).
 window.bwText = function (html) {
     return new DOMParser().parseFromString(html, 'text/html').body.textContent;
@@ -88,8 +109,8 @@ window.bwMarker = function (r, i) {
     return m;
 };
 
-window.bwPoints = function (map, rows) {
-    var layer = L.featureGroup().addTo(map);
+window.bwPoints = function (t, rows) {
+    var layer = t.group;
     rows.forEach(function (r) {
         bwMarker(r, 5)
             .bindTooltip(bwTip(r, 5), {sticky: true})
@@ -99,11 +120,11 @@ window.bwPoints = function (map, rows) {
 };
 
 // Grid cells: [lat, lon, radius, tooltip, south, west]; a click zooms to the cell.
-window.bwCells = function (map, rows, size, colour) {
-    var layer = L.featureGroup().addTo(map);
+window.bwCells = function (t, rows, size, colour) {
+    var layer = t.group;
     rows.forEach(function (r) {
         var zoom = function () {
-            map.fitBounds([[r[4], r[5]], [r[4] + size, r[5] + size]], {maxZoom: 11});
+            t.map.fitBounds([[r[4], r[5]], [r[4] + size, r[5] + size]], {maxZoom: 11});
         };
         bwFocusable(L.circleMarker([r[0], r[1]], {radius: r[2], color: '#7f2704', weight: 1,
             fillColor: colour, fillOpacity: 0.6, className: 'bw-cell'}), r[3], zoom)
@@ -115,26 +136,34 @@ window.bwCells = function (map, rows, size, colour) {
 
 // Provinces (filled by `fills`, hover `tips`), country outlines, Afghanistan's borders.
 // Provinces are keyboard stops only when `focusable` (a province display); the borders
-// never are.
-window.bwBoundaries = function (map, layers, fills, tips, borderTips, focusable) {
+// never are. Each view colours the provinces again (bwProvinces).
+window.bwBoundaries = function (t, layers, fills, tips, borderTips, focusable) {
+    var map = t.map;
     // In their own pane beneath the place names, which lie beneath the incidents.
     var pane = map.getPane('bwBase') || map.createPane('bwBase');
     pane.style.zIndex = 350;
     var base = {fillOpacity: 0.9, color: '#9a9a9a', weight: 0.6};
-    L.geoJSON(layers.provinces, {pane: 'bwBase',
+    var provinces = L.geoJSON(layers.provinces, {pane: 'bwBase',
         style: function (f) { return L.extend({fillColor: fills[f.id]}, base); },
         onEachFeature: function (f, layer) {
             layer.bindTooltip(tips[f.id], {sticky: true})
                  .bindPopup(tips[f.id], {maxWidth: 360})
                  .on('mouseover', function () { layer.setStyle({weight: 2, color: '#333'}); })
                  .on('mouseout', function () { layer.setStyle(base); });
-            if (focusable) {
-                bwFocusable(layer, tips[f.id], function () { layer.openPopup(); });
-            } else {
-                bwUnfocusable(layer);
-            }
+            layer.on('add', function () {
+                var el = layer.getElement();
+                if (!el) { return; }
+                el.addEventListener('keydown', function (e) {
+                    if (el.tabIndex >= 0 && (e.key === 'Enter' || e.key === ' ')) {
+                        e.preventDefault();
+                        layer.openPopup();
+                    }
+                });
+                bwProvinceFocus(layer, tips[f.id], focusable);
+            });
         }
     }).addTo(map);
+    map._bwProvinces = provinces;
     L.geoJSON(layers.countries, {interactive: false, pane: 'bwBase',
         style: {fill: false, color: '#555', weight: 1.2}}).addTo(map);
     L.geoJSON(layers.borders, {pane: 'bwBase',
@@ -143,6 +172,38 @@ window.bwBoundaries = function (map, layers, fills, tips, borderTips, focusable)
             bwUnfocusable(layer.bindTooltip(borderTips[f.id], {sticky: true}));
         }
     }).addTo(map);
+};
+
+// A province as a keyboard stop named by its tooltip (a province display), or out of the
+// tab order.
+window.bwProvinceFocus = function (layer, tip, focusable) {
+    var el = layer.getElement();
+    if (!el) { return; }
+    if (focusable) {
+        el.setAttribute('tabindex', '0');
+        el.setAttribute('role', 'button');
+        el.setAttribute('aria-label', bwText(tip));
+        el.removeAttribute('aria-hidden');
+    } else {
+        el.setAttribute('tabindex', '-1');
+        el.setAttribute('aria-hidden', 'true');
+        el.removeAttribute('role');
+        el.removeAttribute('aria-label');
+    }
+};
+
+// A view's colours and hover texts of the provinces (by feature id), and whether they are
+// keyboard stops.
+window.bwProvinces = function (t, fills, tips, focusable) {
+    var provinces = t.map._bwProvinces;
+    if (!provinces) { return; }
+    provinces.eachLayer(function (p) {
+        var id = p.feature.id;
+        p.setStyle({fillColor: fills[id]});
+        p.setTooltipContent(tips[id]);
+        p.setPopupContent(tips[id]);
+        bwProvinceFocus(p, tips[id], focusable);
+    });
 };
 
 // Keep a layer out of the tab order (Chromium makes interactive SVG shapes tab stops).
@@ -154,7 +215,8 @@ window.bwUnfocusable = function (layer) {
 };
 
 // A fixed legend in the lower-left corner; `html` is built from escaped strings.
-window.bwLegend = function (map, html) {
+window.bwLegend = function (t, html) {
+    var map = t.map;
     var legend = L.control({position: 'bottomleft'});
     legend.onAdd = function () {
         var div = L.DomUtil.create('div', 'bw-legend');
@@ -166,11 +228,11 @@ window.bwLegend = function (map, html) {
         L.DomEvent.disableClickPropagation(div);
         return div;
     };
-    legend.addTo(map);
+    t.control(legend);
 };
 
 // An exported map's context in its upper-right corner: escaped lines, the first a title.
-window.bwContext = function (map, lines) {
+window.bwContext = function (t, lines) {
     var ctl = L.control({position: 'topright'});
     ctl.onAdd = function () {
         var div = L.DomUtil.create('div', 'bw-context');
@@ -178,54 +240,66 @@ window.bwContext = function (map, lines) {
             return '<small>' + x + '</small>'; }).join('<br>');
         return div;
     };
-    ctl.addTo(map);
+    t.control(ctl);
 };
 
-// Fit the map to the incidents, and again whenever the frame is resized until the user
-// pans or zooms (Streamlit sizes the iframe after the script has run).
-window.bwFit = function (map, bounds) {
-    var touched = false;
-    function fit() {
-        // Keep every incident clear of the legend in the lower-left corner (Leaflet pads
-        // top-left and bottom-right: reserve the legend's width on the left and its
-        // height at the bottom).
-        var legend = map.getContainer().querySelector('.bw-legend');
-        var w = legend ? legend.offsetWidth + 12 : 12;
-        var h = legend ? legend.offsetHeight + 12 : 12;
-        var size = map.getSize();
-        // Not laid out yet, or too small to pad: the resize observer fits again.
-        if (size.x < 2 * w || size.y < 2 * h) {
-            if (size.x > 0 && size.y > 0) {
-                map.fitBounds(bounds, {maxZoom: 8, animate: false});
-            }
-            return;
-        }
-        // The legend sits in the lower-left corner: keep the incidents either to its
-        // right or above it, whichever shows them larger.
-        var right = {paddingTopLeft: [w, 12], paddingBottomRight: [12, 12]};
-        var above = {paddingTopLeft: [12, 12], paddingBottomRight: [12, h]};
-        var pad = map.getBoundsZoom(bounds, false, L.point(w + 12, 24)) >=
-                  map.getBoundsZoom(bounds, false, L.point(24, h + 12)) ? right : above;
-        map.fitBounds(bounds, L.extend({maxZoom: 8, animate: false}, pad));
+// Fit the map to the incidents until the user pans or zooms it: at once, whenever the
+// frame or the legend is resized (Streamlit sizes the iframe after the script has run),
+// and on each new view (a filter change). Once the user has moved the map, a new view
+// keeps its pan and zoom.
+window.bwFit = function (t, bounds) {
+    var map = t.map;
+    map._bwBounds = bounds;
+    if (!map._bwObserver) {
+        var box = map.getContainer();
+        var touch = function () { map._bwTouched = true; };
+        box.addEventListener('pointerdown', touch);
+        box.addEventListener('wheel', touch);
+        box.addEventListener('keydown', function (e) {
+            if (/^(Arrow|\+|-|=)/.test(e.key)) { touch(); }
+        });
+        map._bwObserver = new ResizeObserver(function () {
+            map.invalidateSize();
+            if (!map._bwTouched) { bwFitNow(map); }
+        });
+        map._bwObserver.observe(box);
     }
-    fit();
-    map.getContainer().addEventListener('pointerdown', function () { touched = true; });
-    map.getContainer().addEventListener('wheel', function () { touched = true; });
-    var observer = new ResizeObserver(function () {
-        map.invalidateSize();
-        if (!touched) { fit(); }
-    });
-    observer.observe(map.getContainer());
     // The legend may be laid out after the map: refit when its size is known.
     var legend = map.getContainer().querySelector('.bw-legend');
-    if (legend) { observer.observe(legend); }
+    if (legend) { map._bwObserver.observe(legend); }
+    if (!map._bwTouched) { bwFitNow(map); }
+};
+
+window.bwFitNow = function (map) {
+    var bounds = map._bwBounds;
+    // Keep every incident clear of the legend in the lower-left corner (Leaflet pads
+    // top-left and bottom-right: reserve the legend's width on the left and its
+    // height at the bottom).
+    var legend = map.getContainer().querySelector('.bw-legend');
+    var w = legend ? legend.offsetWidth + 12 : 12;
+    var h = legend ? legend.offsetHeight + 12 : 12;
+    var size = map.getSize();
+    // Not laid out yet, or too small to pad: the resize observer fits again.
+    if (size.x < 2 * w || size.y < 2 * h) {
+        if (size.x > 0 && size.y > 0) {
+            map.fitBounds(bounds, {maxZoom: 8, animate: false});
+        }
+        return;
+    }
+    // The legend sits in the lower-left corner: keep the incidents either to its
+    // right or above it, whichever shows them larger.
+    var right = {paddingTopLeft: [w, 12], paddingBottomRight: [12, 12]};
+    var above = {paddingTopLeft: [12, 12], paddingBottomRight: [12, h]};
+    var pad = map.getBoundsZoom(bounds, false, L.point(w + 12, 24)) >=
+              map.getBoundsZoom(bounds, false, L.point(24, h + 12)) ? right : above;
+    map.fitBounds(bounds, L.extend({maxZoom: 8, animate: false}, pad));
 };
 
 // Incidents (or grid cells) period by period: play/pause, a slider, the period's label.
 // Rows are [lat, lon, colour, radius, known, period, fields...] or, for cells,
 // [lat, lon, colour, radius, 1, period, tooltip].
-window.bwPlayback = function (map, rows, labels, interval) {
-    var layer = L.layerGroup().addTo(map);
+window.bwPlayback = function (t, rows, labels, interval) {
+    var layer = L.layerGroup().addTo(t.group);
     var byPeriod = labels.map(function () { return []; });
     rows.forEach(function (r) { byPeriod[r[5]].push(r); });
     var ctl = L.control({position: 'topright'});
@@ -238,7 +312,7 @@ window.bwPlayback = function (map, rows, labels, interval) {
         L.DomEvent.disableClickPropagation(div);
         return div;
     };
-    ctl.addTo(map);
+    t.control(ctl);
     var root = ctl.getContainer();
     var slider = root.querySelector('.bw-slider');
     var button = root.querySelector('.bw-play');
@@ -272,13 +346,15 @@ window.bwPlayback = function (map, rows, labels, interval) {
         }, interval);
     });
     slider.addEventListener('input', function () { stop(); show(+slider.value); });
+    if (t.group !== t.map) { t.group.once('remove', stop); }
     show(0);
 };
 
 // Place names: countries, then provinces (from data.provinceZoom), then towns (each from
 // its own zoom), most important first; a label that would overlap one already placed is
 // skipped. Redrawn after every zoom and pan. Names are set with textContent.
-window.bwLabels = function (map, data) {
+window.bwLabels = function (t, data) {
+    var map = t.map;
     var pane = map.getPane('bwLabels') || map.createPane('bwLabels');
     pane.style.zIndex = 380;  // above the boundaries (bwBase, 350), below the incidents
     pane.style.pointerEvents = 'none';
@@ -330,20 +406,26 @@ window.bwLabels = function (map, data) {
     }
 };
 
-// A place chosen in the search box: the map opens on it, ringed and named.
-window.bwPlace = function (map, place) {
-    map.setView([place[0], place[1]], place[3], {animate: false});
+// A place chosen in the search box: the map opens on it (once: a new view of the same place
+// keeps the user's pan and zoom), ringed and named.
+window.bwPlace = function (t, place) {
+    var map = t.map, key = JSON.stringify(place);
+    if (map._bwPlace !== key) {
+        map._bwPlace = key;
+        map._bwTouched = true;  // the map is framed on the place, not on the incidents
+        map.setView([place[0], place[1]], place[3], {animate: false});
+    }
     L.circleMarker([place[0], place[1]], {radius: 11, color: '#0b3d91', weight: 3,
-        fill: false, interactive: false, className: 'bw-place'}).addTo(map);
+        fill: false, interactive: false, className: 'bw-place'}).addTo(t.group);
     var name = document.createElement('span');
     name.textContent = place[2];  // set as text, never as markup
     L.tooltip({permanent: true, direction: 'top', offset: [0, -10], className: 'bw-place-name'})
-        .setLatLng([place[0], place[1]]).setContent(name).addTo(map);
+        .setLatLng([place[0], place[1]]).setContent(name).addTo(t.group);
 };
 
 // Candidate places for an ambiguous name, numbered as in the list beside the map.
-window.bwCandidates = function (map, places) {
-    var group = L.featureGroup().addTo(map);
+window.bwCandidates = function (t, places) {
+    var map = t.map, group = L.featureGroup().addTo(t.group);
     places.forEach(function (p, i) {
         var label = document.createElement('span');
         label.textContent = String(i + 1) + '. ' + p[2];  // text, never markup
@@ -359,7 +441,8 @@ window.bwCandidates = function (map, places) {
 // a named keyboard stop for the map itself (arrows pan, + and - zoom), the zoom and pan
 // buttons before the incidents in the tab order, and pan buttons for those who cannot
 // drag (WCAG 2.5.7).
-window.bwAccess = function (map, heading, presenting) {
+window.bwAccess = function (t, heading, presenting) {
+    var map = t.map;
     var box = map.getContainer();
     box.setAttribute('role', 'application');
     box.setAttribute('aria-roledescription', 'map');
@@ -406,8 +489,8 @@ window.bwAccess = function (map, heading, presenting) {
 
 // Emerging hot spots on grid cells: [south, west, size, colour, emerging, hover text];
 // the emerging kinds get a thick dark outline as well as their colour.
-window.bwHotspots = function (map, rows) {
-    var layer = L.featureGroup().addTo(map);
+window.bwHotspots = function (t, rows) {
+    var layer = t.group;
     rows.forEach(function (r) {
         bwFocusable(L.rectangle([[r[0], r[1]], [r[0] + r[2], r[1] + r[2]]], {
             color: r[4] ? '#111' : '#777', weight: r[4] ? 2.5 : 0.8, fillColor: r[3],
@@ -415,4 +498,170 @@ window.bwHotspots = function (map, rows) {
             .bindTooltip(r[5], {sticky: true})
             .addTo(layer);
     });
+};
+
+// Many incidents on one canvas (the Points display beyond what markers can carry). The
+// data is packed: per incident its position quantised to 16 bits within `spec.bbox`
+// [south, west, north, east], its type (an index into spec.types: [colour, name]) and its
+// toll (0 unknown, else toll + 1, 255 for 254 or more), as one base64 array
+// [y u16 × n][x u16 × n][type u8 × n][toll u8 × n]. Each incident is drawn as its type's
+// shape, sized by its toll, dashed when unknown; hovering names its type and toll. A click
+// shows what the layer knows and reports the incident's position to the dashboard, which
+// answers with the full records there (`spec.selected`: rows for bwPopup).
+window.bwDots = function (t, spec) {
+    var map = t.map, n = spec.n, b = spec.bbox;
+    var raw = atob(spec.data), bytes = new Uint8Array(raw.length);
+    for (var k = 0; k < raw.length; k++) { bytes[k] = raw.charCodeAt(k); }
+    var ys = new Uint16Array(bytes.buffer, 0, n), xs = new Uint16Array(bytes.buffer, 2 * n, n);
+    var types = new Uint8Array(bytes.buffer, 4 * n, n), tolls = new Uint8Array(bytes.buffer, 5 * n, n);
+    var lat = function (i) { return b[0] + ys[i] * (b[2] - b[0]) / 65535; };
+    var lon = function (i) { return b[1] + xs[i] * (b[3] - b[1]) / 65535; };
+    // Web Mercator world coordinates (0-1) of each incident, as Leaflet's EPSG:3857.
+    var wx = new Float64Array(n), wy = new Float64Array(n);
+    for (var i = 0; i < n; i++) {
+        var s = Math.sin(lat(i) * Math.PI / 180);
+        wx[i] = (lon(i) + 180) / 360;
+        wy[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+    }
+    var size = function (i) {  // the mark's size in pixels, by toll (unknown: smallest)
+        var f = tolls[i] ? tolls[i] - 1 : 0;
+        return Math.round(2 * Math.min(2.5 + 1.2 * Math.sqrt(f), 11) + 2);
+    };
+    var tollText = function (i) {
+        return tolls[i] === 0 ? 'unknown' : tolls[i] === 255 ? '254 or more' : String(tolls[i] - 1);
+    };
+    var sprites = {}, dpr = window.devicePixelRatio || 1;
+    function sprite(type, px, known) {
+        var key = type + ':' + px + ':' + known;
+        if (sprites[key]) { return sprites[key]; }
+        var c = document.createElement('canvas'), pad = 2, colour = spec.types[type][0];
+        c.width = c.height = Math.ceil((px + 2 * pad) * dpr);
+        var ctx = c.getContext('2d');
+        ctx.scale(dpr, dpr);
+        ctx.translate(pad, pad);
+        ctx.scale(px / 24, px / 24);
+        var path = new Path2D(bwMarks[colour] || bwMarks['#777777']);
+        ctx.globalAlpha = 0.9;
+        ctx.fillStyle = colour;
+        ctx.fill(path);
+        ctx.globalAlpha = 1;
+        ctx.lineWidth = 1.3 * 24 / px;
+        ctx.strokeStyle = '#1a1a1a';
+        if (!known) { ctx.setLineDash([3 * 24 / px, 2 * 24 / px]); }
+        ctx.stroke(path);
+        sprites[key] = c;
+        return c;
+    }
+    var px = new Float32Array(n), py = new Float32Array(n), drawn = false;
+    var Layer = L.Layer.extend({
+        onAdd: function () {
+            this._canvas = L.DomUtil.create('canvas', 'bw-dots leaflet-zoom-hide');
+            this._canvas.setAttribute('aria-hidden', 'true');
+            this._canvas.style.pointerEvents = 'none';
+            map.getPanes().overlayPane.appendChild(this._canvas);
+            map.on('moveend zoomend resize viewreset', this._draw, this);
+            // On the map's element, before the provinces beneath get the event (Leaflet
+            // gives a click on a province to the province alone, not to the map).
+            this._onClick = L.bind(this._click, this);
+            this._onMove = L.bind(this._hover, this);
+            map.getContainer().addEventListener('click', this._onClick, true);
+            map.getContainer().addEventListener('mousemove', this._onMove, true);
+            this._draw();
+        },
+        onRemove: function () {
+            L.DomUtil.remove(this._canvas);
+            map.off('moveend zoomend resize viewreset', this._draw, this);
+            map.getContainer().removeEventListener('click', this._onClick, true);
+            map.getContainer().removeEventListener('mousemove', this._onMove, true);
+            if (this._tip) { map.removeLayer(this._tip); }
+            map.getContainer().style.cursor = '';
+        },
+        _draw: function () {
+            var c = this._canvas, view = map.getSize(), zoom = map.getZoom();
+            var scale = map.options.crs.scale(zoom);
+            var origin = map.project(map.containerPointToLatLng([0, 0]), zoom);
+            c.width = Math.round(view.x * dpr);
+            c.height = Math.round(view.y * dpr);
+            c.style.width = view.x + 'px';
+            c.style.height = view.y + 'px';
+            L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+            var ctx = c.getContext('2d');
+            ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+            for (var i = 0; i < n; i++) {
+                var x = wx[i] * scale - origin.x, y = wy[i] * scale - origin.y;
+                px[i] = x;
+                py[i] = y;
+                if (x < -20 || y < -20 || x > view.x + 20 || y > view.y + 20) { continue; }
+                var s = size(i), img = sprite(types[i], s, tolls[i] > 0);
+                ctx.drawImage(img, x - s / 2 - 2, y - s / 2 - 2, img.width / dpr, img.height / dpr);
+            }
+            drawn = true;
+            c.setAttribute('data-drawn', String(n));
+        },
+        // The topmost incident under a container point (drawn last), or -1.
+        _hit: function (p) {
+            if (!drawn) { return -1; }
+            for (var i = n - 1; i >= 0; i--) {
+                var r = Math.max(size(i) / 2, 6);
+                if (Math.abs(px[i] - p.x) <= r && Math.abs(py[i] - p.y) <= r) { return i; }
+            }
+            return -1;
+        },
+        _summary: function (i) {
+            return '<b>' + spec.types[types[i]][1] + '</b><br>Fatalities: ' + tollText(i);
+        },
+        // The incident under a DOM event on the map itself (not on a control, popup or
+        // tooltip), or -1.
+        _at: function (e) {
+            if (e.target.closest && e.target.closest('.leaflet-control, .leaflet-popup')) {
+                return -1;
+            }
+            return this._hit(map.mouseEventToContainerPoint(e));
+        },
+        _hover: function (e) {
+            var i = this._at(e);
+            map.getContainer().style.cursor = i < 0 ? '' : 'pointer';
+            if (i < 0) {
+                if (this._tip) { map.removeLayer(this._tip); this._tip = null; }
+                return;
+            }
+            if (!this._tip) { this._tip = L.tooltip({direction: 'top', offset: [0, -8]}); }
+            // One tooltip at a time: the province's under the pointer gives way.
+            if (map._bwProvinces) {
+                map._bwProvinces.eachLayer(function (p) {
+                    if (p.isTooltipOpen()) { p.closeTooltip(); }
+                });
+            }
+            this._tip.setLatLng([lat(i), lon(i)])
+                .setContent(this._summary(i) + '<br><small>Click for the record</small>');
+            if (!map.hasLayer(this._tip)) { this._tip.addTo(map); }
+        },
+        _click: function (e) {
+            if (map.dragging && map.dragging.moved()) { return; }  // the end of a pan
+            var i = this._at(e);
+            if (i < 0) { return; }
+            e.stopPropagation();  // the incident's, not the province's beneath it
+            var ll = L.latLng(lat(i), lon(i));
+            var live = !!window.__GLOBAL_DATA__;  // in the dashboard (streamlit-folium)
+            L.popup({maxWidth: 360}).setLatLng(ll).setContent(this._summary(i) + '<br><i>' +
+                (live ? 'Loading the record…' : 'The full record is in the dashboard ' +
+                 'and in the CSV export.') + '</i>').openOn(map);
+            // streamlit-folium reports a layer's click: the page reruns with the records.
+            this.fire('click', {latlng: ll});
+        }
+    });
+    var layer = new Layer();
+    t.group.addLayer(layer);
+    if (spec.selected) {
+        var sel = spec.selected;
+        var html = (sel.more || sel.rows.length > 1 ?
+            '<p><b>' + (sel.rows.length + sel.more) + ' incidents here</b>' +
+            (sel.more ? ' (the first ' + sel.rows.length + ' below; the Incidents page ' +
+             'lists them all)' : '') + '</p>' : '') +
+            sel.rows.map(function (r) { return bwPopup(r, 5); }).join('<hr>');
+        var popup = L.popup({maxWidth: 380, maxHeight: 420})
+            .setLatLng(sel.ll).setContent(html).openOn(map);
+        if (t.group !== map) { t.group.once('remove', function () { map.closePopup(popup); }); }
+    }
+    return layer;
 };

@@ -1,0 +1,126 @@
+"""The map in the browser as filters change and incidents grow: a filter change swaps only
+the view (the map document stays, with the user's pan and zoom), and beyond the marker
+limit every incident is drawn on one canvas whose clicked points open their records,
+escaped (hostile texts in every field, every popup opened)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from playwright.sync_api import expect
+
+from borderwatch.data.schema import COLUMN_NAMES
+from borderwatch.present import maps
+from borderwatch.testing.server import MAP_IFRAME as MAP
+from tests.conftest import XSS_URL, synthetic_row
+from tests.e2e.conftest import serve
+from tests.e2e.test_hostile import FIELDS, PAYLOADS, assert_inert
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+FILLER = maps.POINTS_LIMIT + 100  # enough to pass the marker limit
+
+
+def _frame(page):
+    return page.locator(MAP).element_handle().content_frame()
+
+
+def _view_drawn(page) -> None:
+    """Wait for a view newer than the one marked old (its legend comes last)."""
+    page.frame_locator(MAP).locator(".bw-legend:not([data-old])").first.wait_for(
+        state="attached", timeout=60_000)
+
+
+def _mark_old(page) -> None:
+    page.frame_locator(MAP).locator(".bw-legend").first.evaluate(
+        "e => e.setAttribute('data-old', '1')")
+
+
+def _set_minimum(page, value: int) -> None:
+    box = page.get_by_role("spinbutton", name="Minimum fatalities")
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def test_a_filter_change_swaps_the_view_and_keeps_the_map(server, new_page):
+    page, guard = new_page((1400, 1100))
+    page.goto(f"{server}/?mode=points")
+    page.frame_locator(MAP).locator(".bw-incident").first.wait_for(timeout=60_000)
+    page.locator(MAP).scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    frame = _frame(page)
+    frame.evaluate("window.bwSameDocument = true")
+    before = frame.locator(".bw-incident").count()
+    # Untouched, a new view is framed on its incidents, as its link would open.
+    _mark_old(page)
+    _set_minimum(page, 5)
+    _view_drawn(page)
+    fewer = frame.locator(".bw-incident").count()
+    assert 0 < fewer < before
+    assert frame.evaluate("window.bwSameDocument") is True  # the same map document
+    # Once the user zooms, a new view keeps the pan and zoom.
+    frame.get_by_role("button", name="Zoom in").click()
+    page.wait_for_timeout(800)
+    view = frame.evaluate("[window.map.getZoom(), window.map.getCenter().lat]")
+    _mark_old(page)
+    _set_minimum(page, 0)
+    _view_drawn(page)
+    page.wait_for_timeout(500)
+    assert frame.evaluate("window.bwSameDocument") is True
+    assert frame.evaluate("[window.map.getZoom(), window.map.getCenter().lat]") == view
+    assert frame.locator(".bw-incident").count() == before
+    assert frame.locator(".bw-legend").count() == 1  # the old view's legend is gone
+    assert guard.dialogs == []
+
+
+@pytest.fixture(scope="module")
+def many_server(tmp_path_factory):
+    """The hostile incidents (a payload in every text field), each alone, among enough
+    plain synthetic ones (far from them) for the canvas layer."""
+    folder = tmp_path_factory.mktemp("many")
+    hostile = [synthetic_row(900 + i, latitude=32.0 + 0.8 * i, longitude=62.5 + 0.9 * i,
+                             fatalities=i, source_url=XSS_URL,
+                             **{f: (f"H{i}-{p}" if f == "event_id" else p) for f in FIELDS})
+               for i, p in enumerate(PAYLOADS)]
+    filler = [synthetic_row(i, latitude=34.0 + 0.5 * (i % 40) / 40,
+                            longitude=68.9 + 0.5 * (i // 40) / 30, location="Kabul",
+                            admin1="Kabul") for i in range(FILLER)]
+    seed = folder / "incidents.csv"
+    pd.DataFrame(hostile + filler, columns=list(COLUMN_NAMES)).to_csv(seed, index=False)
+    yield from serve(seed, folder / "many.sqlite")
+
+
+def test_the_canvas_layer_opens_every_hostile_record_as_text(many_server, new_page):
+    page, guard = new_page((1400, 1100))
+    page.goto(f"{many_server}/?mode=points")
+    frame_locator = page.frame_locator(MAP)
+    canvas = frame_locator.locator("canvas.bw-dots[data-drawn]")
+    canvas.wait_for(state="attached", timeout=60_000)
+    assert int(canvas.get_attribute("data-drawn")) == FILLER + len(PAYLOADS)
+    page.locator(MAP).scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    frame = _frame(page)
+    assert frame.locator(".bw-incident").count() == 0  # no markers: one canvas
+    box = page.locator(MAP).bounding_box()
+    seen: list[str] = []
+    for i in range(len(PAYLOADS)):
+        x, y = frame.evaluate(
+            f"(() => {{ var p = window.map.latLngToContainerPoint([{32.0 + 0.8 * i}, "
+            f"{62.5 + 0.9 * i}]); return [p.x, p.y]; }})()")
+        assert 0 < x < box["width"] and 0 < y < box["height"], (i, x, y)
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        tip = frame.locator(".leaflet-tooltip", has_text="Click for the record")
+        tip.wait_for(timeout=10_000)
+        assert "Fatalities" in tip.inner_text()
+        expect(frame.locator(".leaflet-tooltip")).to_have_count(1)  # the province's closes
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        # The dashboard answers the click with the record, in a popup of the new view.
+        record = frame.locator(".leaflet-popup-content", has_text=f"H{i}-")
+        record.wait_for(timeout=30_000)
+        seen.append(record.inner_text())
+        frame.locator(".leaflet-popup-close-button").click()
+        frame.locator(".leaflet-popup").wait_for(state="detached")  # it fades out
+    for p in PAYLOADS:
+        assert any(p in text for text in seen), p  # typed text, shown verbatim
+    assert_inert(page)
+    assert guard.dialogs == []
