@@ -12,10 +12,10 @@ WebGL on the CPU here, with SwiftShader):
 - map visible: page open to the map drawn, fresh browser context, server warm (median of 3);
 - bytes: everything the server sends over the websocket for one map page view;
 - filter change: the server time of the page script (logged by the page itself), and the
-  time from the change until the browser has drawn the new map (median of 6 changes):
-  the dashboard's new legend in the map frame (it is added after the incidents are
-  drawn), the naive map's new frame drawn, the pydeck app's count shown and two frames
-  painted after it;
+  time from the change until the browser has drawn the new map (median of 6 changes),
+  recorded in the browser by a watcher set up before the change: the dashboard's new
+  legend in the map frame (added after the incidents are drawn), the pydeck app's count
+  shown and two frames painted after it; the naive map's new frame, by polling (seconds);
 - peak RSS of the server process.
 
 Not a test: it takes a while (the pydeck app at 1M takes minutes a view); its table goes
@@ -32,9 +32,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from borderwatch.data import db, ingest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
+
+from borderwatch.data import db, ingest, snapshot
 from borderwatch.geo import boundaries
 from borderwatch.present import render
+from borderwatch.present.maps.modes import DOTS_LIMIT
 from borderwatch.testing import synth
 from borderwatch.testing.server import MAP_IFRAME as MAP
 from borderwatch.testing.server import running
@@ -56,6 +60,9 @@ def build_store(path: Path, rows: int) -> tuple[str, float]:
     result = ingest.commit(report, engine)
     seconds = time.perf_counter() - start
     assert result.inserted == rows, result
+    # As after any import: `borderwatch snapshot` makes the store's snapshot current, so
+    # that a server start reads it (not timed here; the first load after a change pays it).
+    snapshot.load(engine)
     engine.dispose()
     return url, rows / seconds
 
@@ -75,9 +82,21 @@ def drawn(page, app: str, timeout: float = 300_000) -> None:
         page.locator(DECK).first.wait_for(state="visible", timeout=timeout)
         page.evaluate(PAINTED)
         return
-    fresh = page.frame_locator(MAP).locator("body:not([data-old])")
-    what = ".bw-legend:not([data-old])" if app == "borderwatch" else "path.leaflet-interactive"
-    fresh.locator(what).first.wait_for(state="attached", timeout=timeout)
+    if app == "borderwatch":  # the same map frame, a new view
+        page.frame_locator(MAP).locator(".bw-legend:not([data-old])").first.wait_for(
+            state="attached", timeout=timeout)
+        return
+    deadline = time.monotonic() + timeout / 1000
+    while time.monotonic() < deadline:  # the naive map: a new frame (the old may linger)
+        for frame in page.frames:
+            if "streamlit_folium" in frame.url and not frame.is_detached():
+                try:
+                    if frame.locator("body:not([data-old]) path.leaflet-interactive").count():
+                        return
+                except PlaywrightError:  # detached meanwhile
+                    continue
+        page.wait_for_timeout(10)  # (lets Playwright see new frames; time.sleep would not)
+    raise TimeoutError("the naive map was not drawn")
 
 
 def map_visible(page, url: str, app: str) -> float:
@@ -93,14 +112,100 @@ def mark_old(page, app: str) -> None:
         page.frame_locator(MAP).locator(".bw-legend").first.evaluate(
             "e => e.setAttribute('data-old', '1')")
     elif app == "naive":  # a new map is a new frame
-        page.frame_locator(MAP).locator("body").evaluate(
-            "e => e.setAttribute('data-old', '1')")
+        for frame in page.frames:
+            if "streamlit_folium" in frame.url and not frame.is_detached():
+                frame.locator("body").evaluate("e => e.setAttribute('data-old', '1')")
 
 
 def timings(path: Path) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+# Watchers set up in the browser before a filter change: each records (Date.now()) when the
+# new map is drawn, so that the time does not include the benchmark's own polling.
+WATCH_VIEW = """() => { window.bwSeen = null;
+  new MutationObserver((ms, o) => {
+    if (document.querySelector('.bw-legend:not([data-old])')) {
+      window.bwSeen = Date.now(); o.disconnect(); }
+  }).observe(document.body, {childList: true, subtree: true}); }"""
+WATCH_COUNT = """() => { window.bwSeen = null;
+  const count = () => document.querySelector('[data-testid="stMetricValue"]').textContent;
+  const before = count();
+  new MutationObserver((ms, o) => {
+    if (count() !== before) { o.disconnect();
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        window.bwSeen = Date.now(); })); }
+  }).observe(document.body, {childList: true, subtree: true, characterData: true}); }"""
+
+
+def watch(page, app: str):
+    """Start watching for the next drawing; returns where to read its time, if any."""
+    if app == "borderwatch":
+        frame = page.locator(MAP).element_handle().content_frame()
+        frame.evaluate(WATCH_VIEW)
+        return frame
+    if app == "pydeck":
+        page.evaluate(WATCH_COUNT)
+        return page
+    return None  # the naive map: a new frame, timed by polling (it takes seconds)
+
+
+def seen_at(where) -> float | None:
+    """When the watched drawing happened (seconds since the epoch), if watched."""
+    if where is None:
+        return None
+    for _ in range(500):
+        at = where.evaluate("window.bwSeen")
+        if at is not None:
+            return float(at) / 1000
+        time.sleep(0.01)
+    raise TimeoutError("the drawing was not recorded")
+
+
+# A drawn point of the canvas layer: the first opaque pixel, scanning from the top left.
+FIND_DOT = """() => { const c = document.querySelector('canvas.bw-dots');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const dpr = window.devicePixelRatio || 1;
+  for (let y = 150; y < c.height - 50; y += 2) for (let x = 300; x < c.width - 50; x += 2)
+    if (d[(y * c.width + x) * 4 + 3] > 200) return [x / dpr + 1, y / dpr + 1];
+  return null; }"""
+
+
+def points(browser, url: str) -> dict[str, float]:
+    """Every SYNTHETIC incident as a point (``?dataset=synthetic&mode=points``; the store's
+    synthetic incidents are at most the canvas limit): map visible (median of 3), bytes,
+    and a click on a point until its record shows."""
+    visible, sent = [], []
+    for _ in range(3):
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = ctx.new_page()
+        frames: list[int] = []
+        page.on("websocket", lambda ws, frames=frames: ws.on(
+            "framereceived", lambda payload: frames.append(len(payload))))
+        start = time.perf_counter()
+        page.goto(f"{url}/?dataset=synthetic&mode=points")
+        page.frame_locator(MAP).locator("canvas.bw-dots[data-drawn]").wait_for(
+            state="attached", timeout=300_000)
+        visible.append(time.perf_counter() - start)
+        page.wait_for_timeout(500)
+        sent.append(sum(frames))
+        if len(visible) < 3:
+            ctx.close()
+    page.locator(MAP).scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    frame = page.locator(MAP).element_handle().content_frame()
+    box = page.locator(MAP).bounding_box()
+    x, y = frame.evaluate(FIND_DOT)
+    start = time.perf_counter()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.frame_locator(MAP).locator(".leaflet-popup-content", has_text="Dataset").wait_for(
+        timeout=60_000)
+    clicked = time.perf_counter() - start
+    ctx.close()
+    return {"points_visible_s": statistics.median(visible), "points_bytes": statistics.median(sent),
+            "points_click_s": clicked}
 
 
 def measure(browser, env: dict[str, str], script: Path, log: Path, app: str
@@ -132,22 +237,30 @@ def measure(browser, env: dict[str, str], script: Path, log: Path, app: str
         for value in FATALITY_STEPS:
             before_text, before_runs = metric.inner_text(), len(timings(log))
             mark_old(page, app)
-            start = time.perf_counter()
+            where = watch(page, app)
+            start, wall = time.perf_counter(), time.time()
             box.fill(str(value))
             box.press("Enter")
-            deadline = time.monotonic() + 300
-            while metric.inner_text() == before_text or len(timings(log)) == before_runs:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("the filter change did not show")
-                time.sleep(0.005)
+            if app == "pydeck":  # its count comes before its chart
+                expect(metric).not_to_have_text(before_text, timeout=300_000)
             drawn(page, app)
-            client_s.append(time.perf_counter() - start)
+            at = seen_at(where)
+            client_s.append(at - wall if at is not None else time.perf_counter() - start)
+            deadline = time.monotonic() + 300  # then the page's own server time
+            while len(timings(log)) == before_runs:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the filter change did not run")
+                time.sleep(0.01)
             server_s.append(timings(log)[-1]["seconds"])
+            expect(metric).not_to_have_text(before_text)  # the change did show
+            page.wait_for_timeout(300)  # the run has ended before the next change
         ctx.close()
         out["rerun_server_s"] = statistics.median(server_s)
         out["rerun_server_max_s"] = max(server_s)
         out["rerun_client_s"] = statistics.median(client_s)
         out["peak_rss_mb"] = srv.peak_rss_mb()
+        if app == "borderwatch" and env.get("BENCH_POINTS"):  # after the rest: not in RSS
+            out.update(points(browser, srv.url))
     return out
 
 
@@ -167,6 +280,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--apps", nargs="+", default=["borderwatch", "pydeck", "naive"],
+                    choices=["borderwatch", "pydeck", "naive"], help="which apps to run")
+    ap.add_argument("--merge", type=Path, help="results of an earlier run (--json) to "
+                    "table with these (this run's replace theirs)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -175,29 +292,41 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(render.CHROMIUM), args=BROWSER_ARGS)
-        for n in sorted(set(args.sizes) | {NAIVE_ROWS}):
+        naive = {NAIVE_ROWS} if "naive" in args.apps else set()
+        for n in sorted(set(args.sizes) | naive):
             url, rate = build_store(Path(tmp) / f"store-{n}.sqlite", n)
             print(f"store of {n:,} synthetic incidents built ({rate:,.0f} rows/s)",
                   file=sys.stderr, flush=True)
-            runs = ([("borderwatch", ROOT / "dashboard.py"),
-                     ("pydeck", peer_app(Path(tmp) / str(n), "pydeck"))]
-                    if n in args.sizes else [])
-            if n == NAIVE_ROWS:
+            runs = []
+            if n in args.sizes and "borderwatch" in args.apps:
+                runs.append(("borderwatch", ROOT / "dashboard.py"))
+            if n in args.sizes and "pydeck" in args.apps:
+                runs.append(("pydeck", peer_app(Path(tmp) / str(n), "pydeck")))
+            if n in naive:
                 runs.append(("naive", peer_app(Path(tmp), "naive")))
             for name, script in runs:
                 log = Path(tmp) / f"timings-{name}-{n}.jsonl"
                 env = {"BORDERWATCH_DB_URL": url, "BORDERWATCH_TIMINGS": str(log)}
+                if n <= DOTS_LIMIT:
+                    env["BENCH_POINTS"] = "1"
                 r = measure(browser, env, script, log, name)
                 r["import_rows_per_s"] = rate
                 results[f"{name} {n}"] = r
                 print(f"  {name}: {r}", file=sys.stderr, flush=True)
         browser.close()
+    if args.merge:
+        results = {**json.loads(args.merge.read_text()), **results}
     print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
 
-COLUMNS = [("cold start s", "cold_s", "{:.1f}"), ("map visible s", "visible_s", "{:.2f}"),
+COLUMNS = [("every synthetic incident as a point: map visible s", "points_visible_s",
+            "{:.2f}"),
+           ("every synthetic incident as a point: MB to browser", "points_bytes", "{:.2f}"),
+           ("every synthetic incident as a point: click to record shown s", "points_click_s",
+            "{:.2f}"),
+           ("cold start s", "cold_s", "{:.1f}"), ("map visible s", "visible_s", "{:.2f}"),
            ("MB to browser", "bytes", "{:.2f}"), ("filter change seen s", "rerun_client_s",
                                                    "{:.2f}"),
            ("rerun server s", "rerun_server_s", "{:.3f}"), ("peak RSS MB", "peak_rss_mb",
@@ -215,7 +344,7 @@ def print_table(results: dict[str, dict[str, float]]) -> None:
     for n in sizes:
         ours, peer = results[f"borderwatch {n}"], results.get(f"pydeck {n}", {})
         for label, key, fmt in COLUMNS:
-            scale = 1e6 if key == "bytes" else 1
+            scale = 1e6 if key.endswith("bytes") else 1
             cells = [fmt.format(r[key] / scale) if key in r else "–" for r in (ours, peer, naive)]
             ratios = [f"{ours[key] / r[key]:.2f}" if r.get(key) else "–" for r in (peer, naive)]
             print(f"| {n:,} | {label} | " + " | ".join(cells + ratios) + " |")
