@@ -523,9 +523,11 @@ window.bwDots = function (t, spec) {
         wx[i] = (lon(i) + 180) / 360;
         wy[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
     }
+    // Many marks zoomed out would cover the map: smaller then, full size from zoom 9.
+    var shrink = 1;
     var size = function (i) {  // the mark's size in pixels, by toll (unknown: smallest)
         var f = tolls[i] ? tolls[i] - 1 : 0;
-        return Math.round(2 * Math.min(2.5 + 1.2 * Math.sqrt(f), 11) + 2);
+        return Math.max(Math.round(shrink * (2 * Math.min(2.5 + 1.2 * Math.sqrt(f), 11) + 2)), 5);
     };
     var tollText = function (i) {
         return tolls[i] === 0 ? 'unknown' : tolls[i] === 255 ? '254 or more' : String(tolls[i] - 1);
@@ -578,6 +580,7 @@ window.bwDots = function (t, spec) {
         },
         _draw: function () {
             var c = this._canvas, view = map.getSize(), zoom = map.getZoom();
+            shrink = n > 5000 ? Math.min(1, Math.max(0.55, 0.55 + 0.09 * (zoom - 4))) : 1;
             var scale = map.options.crs.scale(zoom);
             var origin = map.project(map.containerPointToLatLng([0, 0]), zoom);
             c.width = Math.round(view.x * dpr);
