@@ -36,6 +36,13 @@ def _mark_old(page) -> None:
         "e => e.setAttribute('data-old', '1')")
 
 
+# How many of the map's layers report their clicks back to the dashboard (a rerun each):
+# streamlit-folium's handler, by its name.
+REPORTING = """() => { let n = 0; window.map.eachLayer(l => {
+  if (((l._events || {}).click || []).some(h => h.fn && h.fn.name === 'onLayerClick')) n++;
+}); return n; }"""
+
+
 def _set_minimum(page, value: int) -> None:
     box = page.get_by_role("spinbutton", name="Minimum fatalities")
     box.fill(str(value))
@@ -49,6 +56,7 @@ def test_a_filter_change_swaps_the_view_and_keeps_the_map(server, new_page):
     page.locator(MAP).scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
     frame = _frame(page)
+    assert frame.evaluate(REPORTING) == 0  # a marker or province click runs no page
     frame.evaluate("window.bwSameDocument = true")
     before = frame.locator(".bw-incident").count()
     # Untouched, a new view is framed on its incidents, as its link would open.
@@ -101,6 +109,7 @@ def test_the_canvas_layer_opens_every_hostile_record_as_text(many_server, new_pa
     page.wait_for_timeout(1000)
     frame = _frame(page)
     assert frame.locator(".bw-incident").count() == 0  # no markers: one canvas
+    assert frame.evaluate(REPORTING) == 1  # only the canvas reports its clicks
     box = page.locator(MAP).bounding_box()
     seen: list[str] = []
     for i in range(len(PAYLOADS)):

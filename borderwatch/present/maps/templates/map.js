@@ -51,6 +51,7 @@ window.bwIn = function (group, draw) {
     }
     function start() {
         var map = group._map;
+        setTimeout(function () { bwQuietClicks(map); }, 0);
         draw({map: map, group: group, control: function (c) {
             c.addTo(map);
             group.once('remove', function () { c.remove(); });
@@ -58,6 +59,20 @@ window.bwIn = function (group, draw) {
         }});
     }
     if (group._map) { start(); } else { group.once('add', start); }
+};
+
+// streamlit-folium reports a click on any layer back to the dashboard, which reruns the
+// page for it; only the canvas layer's clicks are wanted (markers and provinces open their
+// popups in the browser). Right after a view is added (streamlit-folium binds its handler
+// to every layer then), unbind it from every layer but the canvas.
+window.bwQuietClicks = function (map) {
+    map.eachLayer(function (layer) {
+        var handlers = layer._events && layer._events.click;
+        if (layer._bwReports || !handlers) { return; }
+        handlers.slice().forEach(function (h) {
+            if (h.fn && h.fn.name === 'onLayerClick') { layer.off('click', h.fn, h.ctx); }
+        });
+    });
 };
 
 // The plain text of an escaped field, for an accessible name (parsed, never run).
@@ -654,6 +669,7 @@ window.bwDots = function (t, spec) {
         }
     });
     var layer = new Layer();
+    layer._bwReports = true;  // its clicks go back to the dashboard (bwQuietClicks)
     t.group.addLayer(layer);
     if (spec.selected) {
         var sel = spec.selected;
