@@ -86,11 +86,11 @@ def test_every_incident_tooltip_and_popup_shows_the_payload_as_text(hostile_serv
         page.wait_for_timeout(150)
         seen_tips.update(frame.locator(".leaflet-tooltip").all_inner_texts())
         dots.nth(i).dispatch_event("click")  # a mouse click may land on an open tooltip
-        popup = frame.locator(".leaflet-popup-content")
+        # The newest popup (one closed before may still be fading out).
+        popup = frame.locator(".leaflet-popup-content").last
         popup.wait_for()
         seen_popups.add(popup.inner_text())
-        frame.locator(".leaflet-popup-close-button").click()  # it may cover the next one
-        frame.locator(".leaflet-popup").wait_for(state="detached")  # it fades out
+        frame.locator(".leaflet-popup-close-button").last.click()  # it may cover the next
     for p in PAYLOADS:
         # Payloads are typed text: found verbatim (notes and source are cut at 300/150).
         assert any(p in text for text in seen_popups), p

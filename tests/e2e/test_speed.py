@@ -127,8 +127,9 @@ def test_the_canvas_layer_opens_every_hostile_record_as_text(many_server, new_pa
         record = frame.locator(".leaflet-popup-content", has_text=f"H{i}-")
         record.wait_for(timeout=30_000)
         seen.append(record.inner_text())
-        frame.locator(".leaflet-popup-close-button").click()
-        frame.locator(".leaflet-popup").wait_for(state="detached")  # it fades out
+        frame.locator(".leaflet-popup-close-button").last.click()
+        # Gone (it fades out) before the pointer moves on, or it would cover the next one.
+        expect(frame.locator(".leaflet-popup")).to_have_count(0, timeout=10_000)
     for p in PAYLOADS:
         assert any(p in text for text in seen), p  # typed text, shown verbatim
     assert_inert(page)
