@@ -173,26 +173,35 @@ FIND_DOT = """() => { const c = document.querySelector('canvas.bw-dots');
   return null; }"""
 
 
-def points(browser, url: str) -> dict[str, float]:
-    """Every SYNTHETIC incident as a point (``?dataset=synthetic&mode=points``; the store's
-    synthetic incidents are at most the canvas limit): map visible (median of 3), bytes,
-    and a click on a point until its record shows."""
+def three_views(browser, url: str, app: str, path: str = "/", ready=None):
+    """Open ``path`` in 3 fresh browser contexts: median seconds to the map drawn (or to
+    ``ready(page)``), median bytes over the websocket, and the last page, left open."""
     visible, sent = [], []
-    for _ in range(3):
+    for attempt in range(3):
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = ctx.new_page()
         frames: list[int] = []
         page.on("websocket", lambda ws, frames=frames: ws.on(
             "framereceived", lambda payload: frames.append(len(payload))))
         start = time.perf_counter()
-        page.goto(f"{url}/?dataset=synthetic&mode=points")
-        page.frame_locator(MAP).locator("canvas.bw-dots[data-drawn]").wait_for(
-            state="attached", timeout=300_000)
+        page.goto(f"{url}{path}")
+        (ready or (lambda p: drawn(p, app)))(page)
         visible.append(time.perf_counter() - start)
         page.wait_for_timeout(500)
         sent.append(sum(frames))
-        if len(visible) < 3:
+        if attempt < 2:
             ctx.close()
+    return statistics.median(visible), statistics.median(sent), page
+
+
+def points(browser, url: str) -> dict[str, float]:
+    """Every SYNTHETIC incident as a point (``?dataset=synthetic&mode=points``; the store's
+    synthetic incidents are at most the canvas limit): map visible (median of 3), bytes,
+    and a click on a point until its record shows."""
+    visible, sent, page = three_views(
+        browser, url, "borderwatch", "/?dataset=synthetic&mode=points",
+        lambda p: p.frame_locator(MAP).locator("canvas.bw-dots[data-drawn]").wait_for(
+            state="attached", timeout=300_000))
     page.locator(MAP).scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     frame = page.locator(MAP).element_handle().content_frame()
@@ -203,9 +212,8 @@ def points(browser, url: str) -> dict[str, float]:
     page.frame_locator(MAP).locator(".leaflet-popup-content", has_text="Dataset").wait_for(
         timeout=60_000)
     clicked = time.perf_counter() - start
-    ctx.close()
-    return {"points_visible_s": statistics.median(visible), "points_bytes": statistics.median(sent),
-            "points_click_s": clicked}
+    page.context.close()
+    return {"points_visible_s": visible, "points_bytes": sent, "points_click_s": clicked}
 
 
 def measure(browser, env: dict[str, str], script: Path, log: Path, app: str
@@ -217,20 +225,9 @@ def measure(browser, env: dict[str, str], script: Path, log: Path, app: str
         map_visible(page, srv.url, app)
         out["cold_s"] = time.perf_counter() - srv.started
         ctx.close()
-        visible, sent = [], []
-        for attempt in range(3):  # the last page stays open for the filter changes
-            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-            page = ctx.new_page()
-            frames: list[int] = []
-            page.on("websocket", lambda ws, frames=frames: ws.on(
-                "framereceived", lambda payload: frames.append(len(payload))))
-            visible.append(map_visible(page, srv.url, app))
-            page.wait_for_timeout(500)
-            sent.append(sum(frames))
-            if attempt < 2:
-                ctx.close()
-        out["visible_s"] = statistics.median(visible)
-        out["bytes"] = statistics.median(sent)
+        # The last page stays open for the filter changes.
+        out["visible_s"], out["bytes"], page = three_views(browser, srv.url, app)
+        ctx = page.context
         server_s, client_s = [], []
         metric = page.locator(COUNT).first
         box = page.get_by_role("spinbutton", name="Minimum fatalities")
