@@ -79,6 +79,22 @@ def test_a_filter_or_display_change_sends_only_a_new_view():
     assert "Synthetic place 7 near Darvoz" not in args[0]["script"]  # incidents: the view
 
 
+def test_the_map_list_and_the_share_link_are_drawn_when_opened(sample):
+    """Both are behind expanders that rerun when opened: a page view does not pay for a
+    200-row table or the code highlighter's script until someone asks."""
+    at = app(type="Battles")
+    assert not at.table and not at.code
+    at.session_state["map_list_open"] = True
+    at.session_state["share_open"] = True
+    at.run()
+    assert not at.exception
+    [listed] = at.table
+    assert len(listed.value) == 4  # the map's incidents: the four battles
+    [link] = at.code
+    assert "type=Battles" in link.value
+    assert any(e.label == "Map as a list" for e in at.expander)
+
+
 def test_url_filters_are_applied_on_every_page():
     for page in PAGES:
         at = app(page, type="Battles", country="Tajikistan")

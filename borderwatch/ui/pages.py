@@ -85,7 +85,11 @@ def _selection(view: frame.View) -> tuple[float, float] | None:
 
 def map_as_list(view: frame.View) -> None:
     """The map's text alternative: the incidents it shows, newest first, as a table."""
-    with st.expander("Map as a list", icon=":material/list:"):
+    shown = st.expander("Map as a list", icon=":material/list:", key="map_list_open",
+                        on_change="rerun")
+    if not shown.open:  # drawn only when opened: a 200-row table costs every page view
+        return
+    with shown:
         listed = tables.map_list(view.data, LIST_ROWS)
         more = len(view.data) - len(listed)
         st.caption(f"The {len(listed):,} most recent incidents on the map"

@@ -129,8 +129,11 @@ def sidebar(f: Filters, d: vm.Display, vocab: Vocabulary, params: dict[str, str 
     st.caption(f"of {total:,} in the data")
     filter_widgets(f, vocab)
     display_select("records", "Linked reports", d)
-    with st.expander("Share this view", icon=":material/link:"):
-        st.caption("Copy the link: it opens this page with these filters.")
-        st.code(share_link(params), language=None, wrap_lines=True)
+    share = st.expander("Share this view", icon=":material/link:", key="share_open",
+                        on_change="rerun")
+    with share:
+        if share.open:  # st.code's highlighter is a 1.5 MB script: loaded only when asked
+            st.caption("Copy the link: it opens this page with these filters.")
+            st.code(share_link(params), language=None, wrap_lines=True)
         st.button("Presentation mode", on_click=state.set_present, args=("1",),
                   icon=":material/slideshow:", width="stretch")

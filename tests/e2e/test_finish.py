@@ -126,6 +126,27 @@ def test_event_types_differ_by_shape_in_the_map_and_its_legend(curated_server, n
     assert len(set(legend)) == len(legend) >= 5
 
 
+def test_the_share_link_and_the_map_list_open_from_the_keyboard(curated_server, new_page):
+    """Both are drawn only when opened (each opening reruns the page); the map stays, and
+    axe finds nothing serious in the page with both open (the map frame is the axe test's)."""
+    page = _open(new_page, curated_server[0] + "/?country=Tajikistan")
+    frame = page.locator(MAP_IFRAME).element_handle().content_frame()
+    frame.evaluate("window.bwSameDocument = true")
+    for name in ("Share this view", "Map as a list"):
+        page.locator("summary", has_text=name).focus()
+        page.keyboard.press("Enter")
+    link = page.locator('[data-testid="stCode"]')
+    link.wait_for(timeout=30_000)
+    assert "country=Tajikistan" in link.inner_text()
+    rows = page.locator('[data-testid="stTable"] tbody tr')
+    rows.first.wait_for(timeout=30_000)
+    settled(page)
+    shown = int(page.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+    assert rows.count() == min(shown, 200)
+    assert frame.evaluate("window.bwSameDocument") is True
+    assert serious(page.main_frame) == []
+
+
 def test_twenty_quick_export_clicks_give_twenty_files_and_no_traceback(curated_server,
                                                                         new_page):
     url, srv = curated_server
