@@ -352,3 +352,45 @@ def test_a_click_selects_until_the_view_changes():
         assert odd.at is None and odd.count == 9
     assert update(first, {"last_object_clicked_count": "many"}, "view A").count == 0
     assert update(first, "not a mapping", "view A").at is None
+
+
+def test_rendered_output_is_kept_as_text_as_jinja2_would_render_it(hostile):
+    """branca hands every rendered script back to ``Template``: it stays text (jinja2's
+    rendering of text without markup: newlines made \\n, one trailing newline dropped)."""
+    import branca.element
+    import jinja2
+
+    from borderwatch.present.maps import assets
+
+    seen: list[str] = []
+    real = branca.element.Template
+
+    def spy(source):
+        seen.append(source)
+        return real(source)
+
+    branca.element.Template = spy
+    try:
+        maps.build_map(hostile, "points").get_root().render()
+    finally:
+        branca.element.Template = real
+    assert any(len(s) > 100_000 for s in seen)  # the boundaries' script among them
+    for source in [*seen, "", "\n", "a\n\n", "x = 1;\n", "ä {x} }}", "a\r\nb\rc\n"]:
+        made = assets.template(source)
+        assert isinstance(made, assets.Literal)
+        assert made.render() == jinja2.Template(source).render(), source[:80]
+    [div] = assets.RUN_TIME_TEMPLATES
+    assert "{%" in div and not isinstance(assets.template(div), assets.Literal)
+
+
+@pytest.mark.parametrize("mode", list(MAP_MODES))
+def test_template_markup_in_the_data_is_shown_never_run(sample, mode):
+    """jinja2 is not sandboxed: markup from a file that reached it would run on the server.
+    Every text of every incident carries some; the map shows it as text."""
+    df = sample.copy()
+    for column in ("notes", "location", "actor1", "source"):
+        df[column] = "{{ 'ran' ~ 'jinja' }} {% for i in range(3) %}Rq{% endfor %} {# c #}"
+    page = maps.build_map(df, mode).get_root().render()
+    assert "ranjinja" not in page and "RqRqRq" not in page
+    if mode in ("points", "auto"):
+        assert "{% for i in range(3) %}" in page

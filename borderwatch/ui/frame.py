@@ -74,6 +74,7 @@ class View:
     full: pd.DataFrame  # all incidents (shared, read-only)
     user: auth.User
     params: dict[str, str | list[str]]  # the view's URL form, computed once per run
+    vocabulary: flt.Vocabulary  # what the filters offer
 
     @property
     def total(self) -> int:
@@ -104,7 +105,7 @@ def _setup(title: str) -> View:
     state.write_url(params)  # a page change clears the URL: put the view back
     base = loaded.frame if d.records == "all" else loaded.counted
     view = View(filters=f, display=d, data=data.filtered(loaded, d.records, f), full=base,
-                user=user, params=params)
+                user=user, params=params, vocabulary=loaded.vocabulary)
     if view.presenting:
         st.html(PRESENTATION_CSS)
         st.info(f"**{len(view.data):,}** of {view.total:,} incidents · "
@@ -112,9 +113,6 @@ def _setup(title: str) -> View:
         with st.container(key="page_notices"):
             synthetic_banner(view)
         return view
-    with st.sidebar:
-        sidebar.sidebar(f, d, loaded.vocabulary, params, user, len(view.data), view.total)
-        access.identity(user)
     # Notices come and go with the view; in a container that is always there, so that
     # what follows keeps its place in the page (the map would otherwise be drawn anew).
     with st.container(key="page_notices"):
@@ -177,6 +175,7 @@ def page(title: str, heading: str | None = None, *, analysts_only: bool = False,
         Show the count and filters under the heading.
     """
     start = time.perf_counter()
+    view = None
     try:
         view = _setup(title)
         if analysts_only:
@@ -187,4 +186,19 @@ def page(title: str, heading: str | None = None, *, analysts_only: bool = False,
         yield view
         presentation_footer(view)
     finally:
+        if view is not None:
+            # The sidebar's controls come after the page's body, also when it stops:
+            # on a filter change the browser draws the new map before it goes through
+            # the sidebar's twenty-odd unchanged widgets.
+            side_bar(view)
         record(title, time.perf_counter() - start)
+
+
+def side_bar(view: View) -> None:
+    """The filters, display choices, share link and identity (not in presentation mode)."""
+    if view.presenting:
+        return
+    with st.sidebar:
+        sidebar.sidebar(view.filters, view.display, view.vocabulary, view.params, view.user,
+                        len(view.data), view.total)
+        access.identity(view.user)

@@ -35,19 +35,55 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 _configured = False
 
 
-@functools.lru_cache(maxsize=512)
+# The one template branca makes at run time (a Div's children); every other string it
+# passes to ``Template`` at run time is rendered output, which is never a template.
+RUN_TIME_TEMPLATES = frozenset({
+    "{% for name, element in this._children.items() %}{{element.render(**kwargs)}}"
+    "{% endfor %}",
+})
+
+
+class Literal:
+    """Text that renders to itself, as jinja2 renders text without markup (newlines made
+    ``\\n``, one trailing newline dropped), and is never compiled.
+
+    branca wraps every rendered script in a new ``Element(script)`` and passes its text
+    to ``Template`` again. That text holds the data: compiled, a ``{{ ... }}`` in an
+    incident's notes would be run on the server (jinja2 is not sandboxed), and compiling
+    it (the boundaries' 400 KB among it, unique to each run) was most of a page run.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, source: str) -> None:
+        text = source.replace("\r\n", "\n").replace("\r", "\n")
+        self.text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, *args: object, **kwargs: object) -> str:
+        return self.text
+
+    @property
+    def module(self) -> object:  # what MacroElement reads: text defines no macros
+        return jinja2.Template("").module
+
+
+def template(source: str) -> jinja2.Template | Literal:
+    """What branca's ``Template`` becomes once configured: rendered output stays text;
+    only the known run-time template is compiled (once)."""
+    if source in RUN_TIME_TEMPLATES:
+        return _compiled(source)
+    return Literal(source)
+
+
+@functools.lru_cache(maxsize=16)
 def _compiled(source: str) -> jinja2.Template:
     """A jinja2 template compiled once per distinct source (immutable, thread-safe)."""
     return jinja2.Template(source)
 
 
 def configure() -> None:
-    """Point folium at the local assets, and compile branca's element templates once.
-
-    folium makes a new element, with its template as a string, for every script and
-    stylesheet link of every map, and jinja2 would compile each again every time: most of
-    a large map-page run. Idempotent.
-    """
+    """Point folium at the local assets, and make branca keep rendered output as text
+    (see ``Literal``). Idempotent."""
     global _configured
     folium.Map.default_js = LEAFLET_JS
     folium.Map.default_css = LEAFLET_CSS
@@ -56,7 +92,7 @@ def configure() -> None:
     FastMarkerCluster.default_js = CLUSTER_JS
     FastMarkerCluster.default_css = CLUSTER_CSS
     HeatMap.default_js = HEAT_JS
-    branca.element.Template = _compiled  # type: ignore[assignment,misc]
+    branca.element.Template = template  # type: ignore[assignment,misc]
     _configured = True
 
 
