@@ -394,3 +394,41 @@ def test_template_markup_in_the_data_is_shown_never_run(sample, mode):
     assert "ranjinja" not in page and "RqRqRq" not in page
     if mode in ("points", "auto"):
         assert "{% for i in range(3) %}" in page
+
+
+def test_the_base_layers_are_kept_and_a_stale_or_damaged_file_is_made_again(tmp_path,
+                                                                           caplog):
+    from borderwatch.present.maps import base
+
+    made = base.make()
+    want = base.key()
+    file = tmp_path / "map-base.json"
+    base.write(file, want, made)
+    assert base.read(file, want) == made
+    assert base.read(file, "another key") is None  # stale: inputs or code changed
+    whole = file.read_text()
+    file.write_text(whole[: len(whole) // 2])  # cut short
+    assert base.read(file, want) is None
+    assert "not used" in caplog.text
+    file.write_text(whole.replace('"labels":"', '"labels":"{', 1))  # not JSON inside
+    assert base.read(file, want) is None
+    assert base.read(tmp_path / "none.json", want) is None
+    # What the map draws from them: every province, named, and the labels.
+    assert len(made.province_names) == len(json.loads(made.provinces)["features"])
+    assert ("Badakhshan", "Afghanistan") in made.province_names
+    assert json.loads(made.labels)["countries"]
+
+
+def test_the_base_layers_key_follows_the_inputs(tmp_path, monkeypatch):
+    from borderwatch.geo import boundaries
+    from borderwatch.present.maps import base
+
+    first = base.key()
+    copy = tmp_path / "geodata"
+    copy.mkdir()
+    for f in boundaries.GEODATA_DIR.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    monkeypatch.setattr(boundaries, "GEODATA_DIR", copy)
+    assert base.key() == first  # the same contents
+    (copy / "places_extra.csv").write_text("changed\n")
+    assert base.key() != first

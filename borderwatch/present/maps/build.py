@@ -10,8 +10,7 @@ from folium.plugins import FastMarkerCluster, HeatMap
 
 from borderwatch.analysis import hotspots as hs
 from borderwatch.analysis.aggregate import province_totals
-from borderwatch.geo import boundaries
-from borderwatch.present.maps import assets, hotspot_layer, layers
+from borderwatch.present.maps import assets, base, hotspot_layer, layers
 from borderwatch.present.maps.labels import Labels
 from borderwatch.present.maps.legend import (
     choropleth_bins,
@@ -68,8 +67,8 @@ def _provinces(totals: pd.DataFrame, metric: str | None,
     """The provinces' colours and hover texts with each one's totals: filled by ``metric``
     if given, or by ``styles`` ((country, province) to fill and hover text). Returns the
     view's call and the choropleth's class edges."""
-    provinces = boundaries.display_layer("provinces")
-    merged = provinces[["name", "country"]].merge(totals, on=["country", "name"], how="left")
+    provinces = pd.DataFrame(base.layers().province_names, columns=["name", "country"])
+    merged = provinces.merge(totals, on=["country", "name"], how="left")
     for col in ("incidents", "fatalities", "unknown"):  # provinces with no incident: 0
         merged[col] = merged[col].fillna(0).astype(int)
     edges = choropleth_bins(merged[metric]) if metric else None
@@ -87,9 +86,9 @@ def _provinces(totals: pd.DataFrame, metric: str | None,
 
 def _base_boundaries(m: folium.Map) -> None:
     """Boundaries with province names only (a view colours them and adds its totals)."""
-    provinces = boundaries.display_layer("provinces")
-    tips = [f"<b>{esc(r.name)}</b>, {esc(r.country)}" for r in provinces.itertuples()]
-    layers.Boundaries([LAND] * len(provinces), tips).add_to(m)
+    names = base.layers().province_names
+    tips = [f"<b>{esc(name)}</b>, {esc(country)}" for name, country in names]
+    layers.Boundaries([LAND] * len(names), tips).add_to(m)
 
 
 def _lighter_if_too_big(df: pd.DataFrame, drawn: str) -> tuple[str, Any]:

@@ -11,8 +11,6 @@ Labels lie above the boundaries and below the incidents, and take no clicks.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 from jinja2.utils import htmlsafe_json_dumps
@@ -23,6 +21,7 @@ from borderwatch.geo import gazetteer
 from borderwatch.geo.boundaries import load_countries, load_provinces
 from borderwatch.geo.geocode import province_points
 from borderwatch.geo.sphere import haversine_km
+from borderwatch.present.maps import base
 from borderwatch.present.maps.layers import Call
 
 CELL_PX = 110  # cell size, in screen pixels, in which one town may be labelled per zoom
@@ -67,9 +66,8 @@ def town_zooms(places: pd.DataFrame, score: np.ndarray) -> np.ndarray:
     return out
 
 
-@functools.cache
 def label_json() -> str:
-    """Every label the map may show, as compact JSON (made once per process): countries
+    """Every label the map may show, as compact JSON (kept by ``base``): countries
     and provinces ``[lat, lon, name]``, towns ``[lat, lon, name, min zoom, capital]`` most
     important first; script-safe. Names are placed with textContent, never as markup."""
     countries = []
@@ -104,7 +102,7 @@ class Labels(Call):
 
     def __init__(self) -> None:
         super().__init__("Labels", "bwLabels")
-        self.data = label_json()
+        self.data = base.layers().labels
 
     @property
     def json_args(self) -> list[str]:

@@ -4,7 +4,6 @@ own data, serialised as JSON."""
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
@@ -14,7 +13,7 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from borderwatch.data.schema import EVENT_COLOURS, OTHER_COLOUR, OTHER_SHAPE, SHAPES, shape_for
 from borderwatch.geo import boundaries
-from borderwatch.present.maps import assets
+from borderwatch.present.maps import assets, base
 from borderwatch.present.maps.rows import esc
 from borderwatch.present.maps.style import CELL_COLOUR, HEAT_PANE, SEA
 
@@ -166,10 +165,9 @@ def playback(rows: list[list[Any]], labels: list[str], interval_ms: int = 800) -
     return Call("Playback", "bwPlayback", rows=rows, labels=labels, interval=int(interval_ms))
 
 
-@functools.cache
-def _layer_json(name: str) -> str:
-    """A display layer as compact GeoJSON, each feature's ``id`` its row number; made once
-    per process. Only numbers and fixed keys: safe to place in a script as it is."""
+def layer_json(name: str) -> str:
+    """A display layer as compact GeoJSON, each feature's ``id`` its row number (kept by
+    ``base``). Only numbers and fixed keys: safe to place in a script as it is."""
     gdf = boundaries.display_layer(name)
     if name == "borders":
         gdf = gdf[gdf["afghan"] == 1]
@@ -179,17 +177,17 @@ def _layer_json(name: str) -> str:
                       separators=(",", ":"))
 
 
-@functools.cache
-def _border_tips() -> tuple[str, ...]:
+def border_tips() -> list[str]:
+    """The escaped hover text of each of Afghanistan's borders (kept by ``base``)."""
     borders = boundaries.display_layer("borders")
-    return tuple(f"{esc(r.country_a)}–{esc(r.country_b)} border ({r.length_km:,.0f} km)"
-                 for r in borders.itertuples(index=False) if r.afghan)
+    return [f"{esc(r.country_a)}–{esc(r.country_b)} border ({r.length_km:,.0f} km)"
+            for r in borders.itertuples(index=False) if r.afghan]
 
 
 class Boundaries(MacroElement):
     """Provinces (filled by ``fills``, with escaped ``tips``), country outlines and
     Afghanistan's borders. The geometries are serialised once per process; a view colours
-    the provinces again (``provinces``)."""
+    the provinces again (``provinces``)."""  # (geometries: made once, kept by ``base``)
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -207,7 +205,8 @@ class Boundaries(MacroElement):
         self.focusable = focusable  # provinces in the tab order (province displays only)
         self.fills = fills
         self.tips = tips
-        self.provinces = _layer_json("provinces")
-        self.countries = _layer_json("countries")
-        self.borders = _layer_json("borders")
-        self.border_tips = list(_border_tips())
+        kept = base.layers()
+        self.provinces = kept.provinces
+        self.countries = kept.countries
+        self.borders = kept.borders
+        self.border_tips = kept.border_tips

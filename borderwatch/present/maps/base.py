@@ -1,0 +1,117 @@
+"""What every map draws the same: the boundaries as GeoJSON, their hover texts, the
+provinces' names in feature order, and the place labels. Made from geodata/ (and the
+curated incidents, which weigh the town labels), and kept on disk, so that a server
+starting up neither reads the shapefiles nor computes the labels again: both took most
+of a second, and the geometries, GDAL and the gazetteer some 60 MB of its memory.
+
+The file is used only if its key, a digest of every input file, of the code that makes
+it and of the geometry libraries' versions, is the one computed now; a file that is
+stale, damaged or unreadable is made again (the map is never drawn from it then).
+``BORDERWATCH_CACHE`` moves it (see ``boundaries.cache_dir``).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from borderwatch.geo import boundaries
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+GEO = HERE.parent.parent / "geo"
+# The code that makes the layers: a change to any of it makes the file stale.
+CODE = (HERE / "base.py", HERE / "layers.py", HERE / "labels.py", GEO / "boundaries.py",
+        GEO / "gazetteer.py", GEO / "geocode.py", GEO / "names.py", GEO / "sphere.py")
+
+
+@dataclass(frozen=True)
+class BaseLayers:
+    provinces: str  # GeoJSON, each feature's id its row number; numbers and fixed keys only
+    countries: str
+    borders: str  # Afghanistan's international borders
+    border_tips: list[str]  # escaped
+    province_names: list[tuple[str, str]]  # (name, country) of each province feature
+    labels: str  # script-safe JSON (labels.label_json)
+
+
+def _inputs() -> list[Path]:
+    from borderwatch.data.records import INCIDENTS_CSV
+
+    return [*sorted(p for p in boundaries.GEODATA_DIR.iterdir() if p.is_file()),
+            INCIDENTS_CSV, *CODE]
+
+
+def key() -> str:
+    """The digest the file must carry to be used."""
+    import geopandas
+    import shapely
+
+    digest = hashlib.sha256(f"{shapely.__version__} {geopandas.__version__}".encode())
+    for path in _inputs():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def path() -> Path:
+    return boundaries.cache_dir() / "map-base.json"
+
+
+def make() -> BaseLayers:
+    """The layers, computed from the sources."""
+    from borderwatch.present.maps import labels, layers
+
+    provinces = boundaries.display_layer("provinces")
+    return BaseLayers(
+        provinces=layers.layer_json("provinces"), countries=layers.layer_json("countries"),
+        borders=layers.layer_json("borders"), border_tips=layers.border_tips(),
+        province_names=[(str(r.name), str(r.country)) for r in provinces.itertuples()],
+        labels=labels.label_json())
+
+
+def read(file: Path, want: str) -> BaseLayers | None:
+    """The layers kept at ``file`` if they were made with the key ``want``."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("key") != want:
+            return None
+        made = BaseLayers(**data["layers"])
+        names = [tuple(n) for n in made.province_names]
+        json.loads(made.provinces), json.loads(made.labels)  # whole, not cut short
+        return BaseLayers(**{**asdict(made), "province_names": names})
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        log.warning("map base layers at %s not used (%s): made again", file, exc)
+        return None
+
+
+def write(file: Path, want: str, made: BaseLayers) -> None:
+    """Keep the layers at ``file`` (whole or not at all); a failure only costs time."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=file.parent,
+                                         prefix=".map-base-", delete=False) as out:
+            json.dump({"key": want, "layers": asdict(made)}, out, separators=(",", ":"))
+        os.replace(out.name, file)
+    except OSError as exc:
+        log.warning("map base layers not kept at %s: %s", file, exc)
+
+
+@functools.cache
+def layers() -> BaseLayers:
+    """The base layers: from the file when it is current, else made (and kept)."""
+    want, file = key(), path()
+    found = read(file, want)
+    if found is not None:
+        return found
+    made = make()
+    write(file, want, made)
+    return made
