@@ -55,9 +55,10 @@ if sys.argv[2] == "rebuild":  # no current snapshot (as after an import): writte
 before_mb = peak_mb()
 wall, cpu = time.perf_counter(), time.process_time()
 frames = snapshot.load(engine, db.data_state(engine))
-vocabulary = filters.Vocabulary.of(frames.frame)
+vocabulary = filters.Vocabulary.of(frames.columns(filters.Vocabulary.COLUMNS))
 out = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu,
-       "source": frames.source, "rows": len(frames.frame), "counted": len(frames.counted),
+       "source": frames.source, "rows": len(frames.columns(["event_id"])),
+       "counted": len(frames.counted),
        "baseline_rss_mb": before_mb, "peak_rss_mb": peak_mb()}
 print(json.dumps(out))
 """

@@ -162,3 +162,34 @@ def test_any_query_string_gives_a_view_and_never_an_error():
             if value.strip() and key not in ("q", "mode", "basemap", "period", "present") \
                     or key == "zzz":
                 assert notices or (f, d) != (flt.Filters(), view.Display()), (key, value)
+
+
+def test_a_view_refers_to_the_frames_notes_and_reads_like_a_copy(sample):
+    """A filtered view's notes are references into the whole frame's (four bytes a row);
+    read, searched, exported and tabled they are the same text, missing ones missing."""
+    import numpy as np
+    import pandas as pd
+
+    from borderwatch.data import shared_text
+    from borderwatch.present import export, tables
+
+    df = sample.assign(notes=sample["notes"].astype("str"))
+    df.loc[df.index[3], "notes"] = None
+    mask = np.zeros(len(df), dtype=bool)
+    mask[[1, 3, 4, 7]] = True
+    view = shared_text.rows(df, mask)
+    assert shared_text.is_shared(view["notes"])
+    assert list(view.columns) == list(df.columns) and list(view.index) == list(df.index[mask])
+    def text(values):
+        return [None if pd.isna(v) else v for v in values]
+
+    assert text(view["notes"]) == text(df["notes"][mask])
+    assert view["notes"].isna().tolist() == [False, True, False, False]
+    pd.testing.assert_frame_equal(view.drop(columns="notes"), df[mask].drop(columns="notes"))
+    # Searched (also a view of a view), tabled as plain text, exported the same.
+    word = str(df["notes"].iloc[7]).split()[-1]
+    again = flt.apply(view, flt.Filters(text=word))
+    assert df["notes"].iloc[7] in text(again["notes"])
+    assert not shared_text.is_shared(tables.incidents_table(view)["notes"])
+    assert export.csv_bytes(view) == export.csv_bytes(df[mask])
+    assert export.geojson_bytes(view) == export.geojson_bytes(df[mask])

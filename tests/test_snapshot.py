@@ -3,6 +3,7 @@ the store, and a stale, damaged or foreign one is never used. SQLite and Postgre
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sqlite3
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from borderwatch.data import db, ingest, links, snapshot, store
+from borderwatch.data import frames as frames_module
 from tests.conftest import need
 from tests.test_readers import acled_row, csv_bytes, ucdp_row
 from tests.test_store import PG_URL, _pg_available
@@ -103,6 +105,35 @@ def test_the_snapshot_reads_back_equal_to_the_store(engine):
     assert rep["event_id"] == "UCDP-777" and rep["others"][0][1] is pd.NA
     assert again.frame["fatalities"].isna().sum() == first.frame["fatalities"].isna().sum() > 0
     assert isinstance(again.frame["fatalities"].dtype, pd.Int64Dtype)
+
+
+def test_the_frame_of_every_record_is_made_only_when_asked(engine, monkeypatch, caplog):
+    """From a snapshot, the counted frame is read; the frame of every record is opened
+    and checked, and made into pandas on first use (the vocabulary reads its columns)."""
+    from borderwatch.analysis.filters import Vocabulary
+
+    snapshot.load(engine)
+    again = snapshot.load(engine)
+    assert again.source == "snapshot"
+    made = []
+    monkeypatch.setattr(frames_module.Part, "to_frame", lambda self, columns=None: made.append(
+        columns) or _REAL_TO_FRAME(self, columns))
+    vocabulary = Vocabulary.of(again.columns(Vocabulary.COLUMNS))
+    assert made == [list(Vocabulary.COLUMNS)]
+    assert vocabulary == Vocabulary.of(links.read_linked(engine))
+    assert len(again.frame) == len(again.counted) + 1 and made[-1] is None
+    again.frame  # noqa: B018 - made once
+    assert len(made) == 2
+    # A frame whose dtypes come out other than written is read from the store instead.
+    lazy = snapshot.load(engine)
+    part = lazy._frame
+    lazy._frame = dataclasses.replace(part, info={**part.info, "dtypes": [
+        "float32"] * len(part.info["dtypes"])})
+    pd.testing.assert_frame_equal(lazy.frame, links.read_linked(engine), check_exact=True)
+    assert "reading the store" in caplog.text
+
+
+_REAL_TO_FRAME = frames_module.Part.to_frame
 
 
 def test_a_store_that_links_nothing_keeps_one_frame(tmp_path):

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
-from borderwatch.data import actors
+from borderwatch.data import actors, shared_text
 from borderwatch.data.dates import parse_date
 from borderwatch.data.schema import EVENT_TYPES
 
@@ -83,6 +84,11 @@ class Vocabulary:
     first: dt.date | None = None  # the earliest incident's date
     last: dt.date | None = None  # the latest incident's date
 
+    # The columns ``of`` reads (those of them a frame has).
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "admin1", "country", "event_date", "actor1", "actor2", "actor1_canonical",
+        "actor2_canonical", "event_type", "sub_event_type", "dataset_key", "dataset_label")
+
     @classmethod
     def of(cls, df: pd.DataFrame) -> Vocabulary:
         """The vocabulary of a frame of incidents.
@@ -143,6 +149,13 @@ def _contains(values: pd.Series, needle: str) -> np.ndarray:
         cats = values.cat.categories.astype("string")
         hits = np.flatnonzero(cats.str.contains(needle, case=False, regex=False).fillna(False))
         return np.isin(values.cat.codes.to_numpy(), hits)
+    if shared_text.is_shared(values):  # each referenced text once, then by reference
+        found = []
+        for chunk in values.array.__arrow_array__().chunks:
+            hits = pc.match_substring(chunk.dictionary, needle, ignore_case=True)
+            found.append(pc.fill_null(pc.take(hits, chunk.indices), False))
+        return np.concatenate([np.asarray(f, dtype=bool) for f in found]) if found else (
+            np.zeros(0, dtype=bool))
     return values.str.contains(needle, case=False, regex=False).fillna(False).to_numpy(bool)
 
 
@@ -210,7 +223,7 @@ def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
         mask &= (df["border_km"] <= f.max_border_km).fillna(False).to_numpy()
     if f.text.strip():
         mask &= _text_mask(df, f.text.strip())
-    return df if mask.all() else df[mask]
+    return df if mask.all() else shared_text.rows(df, mask)
 
 
 def newest(df: pd.DataFrame, n: int) -> pd.DataFrame:

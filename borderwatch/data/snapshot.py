@@ -27,6 +27,7 @@ SQLite file (``borderwatch.sqlite.snapshot.arrow``); else (PostgreSQL) ``data/sn
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import json
@@ -35,7 +36,7 @@ import os
 import secrets
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from sqlalchemy.engine import Engine
 
 from borderwatch import ROOT
 from borderwatch.data import actors, db, links, readers, schema, table, tagged
+from borderwatch.data.frames import Frames, Part, Unusable
 from borderwatch.geo import sphere
 
 log = logging.getLogger(__name__)
@@ -62,19 +64,6 @@ REQUIRED = (*table.READ, "actor1_canonical", "actor2_canonical", "dataset_key",
 # The modules whose code decides what the frames hold: a change to any of them (an upgrade)
 # makes every snapshot stale.
 _CODE = (table, links, actors, readers, schema, db, sphere, sys.modules[__name__])
-
-
-@dataclass(frozen=True)
-class Frames:
-    """The incidents of one data state, as the dashboard holds them."""
-
-    frame: pd.DataFrame  # every record, linked (links.read_linked)
-    counted: pd.DataFrame  # each event once (links.count_once of frame)
-    source: str  # "snapshot" (read from it) or "store" (read from the store)
-
-
-class Unusable(Exception):
-    """A snapshot file that may not be used (stale, truncated, foreign): why."""
 
 
 # ----------------------------------------------------------------- where and which
@@ -174,7 +163,7 @@ def load(engine: Engine, state: db.DataState | None = None) -> Frames:
     path = location(engine.url)
     if path is not None:
         try:
-            return read(path, want)
+            return read(path, want, fallback=lambda: links.read_linked(engine))
         except FileNotFoundError:
             log.info("no snapshot at %s: reading the store", path)
         except Unusable as exc:
@@ -188,8 +177,13 @@ def load(engine: Engine, state: db.DataState | None = None) -> Frames:
     return frames
 
 
-def read(path: Path, want: dict[str, Any]) -> Frames:
+def read(path: Path, want: dict[str, Any], fallback: Callable[[], pd.DataFrame] | None = None
+         ) -> Frames:
     """The frames of the snapshot at ``path``, if it was written with the key ``want``.
+
+    The counted frame is read now; the frame of every record (when it is another file)
+    is opened and checked now, and made into pandas when first used (should its dtypes
+    then differ from those written, it is read with ``fallback``, from the store).
 
     Raises
     ------
@@ -198,14 +192,16 @@ def read(path: Path, want: dict[str, Any]) -> Frames:
     Unusable
         It is stale or not whole (the reason is the message).
     """
-    frame, info = _read_part(path, want, "frame")
-    if info.get("counted") == "same":
+    part = _open_part(path, want, "frame")
+    if part.info.get("counted") == "same":
+        frame = part.to_frame()
         return Frames(frame, frame, "snapshot")
-    counted, _ = _read_part(_counted_path(path), want, "counted")
-    return Frames(frame, counted, "snapshot")
+    counted = _open_part(_counted_path(path), want, "counted").to_frame()
+    return Frames(dataclasses.replace(part, fallback=fallback), counted, "snapshot")
 
 
-def _read_part(path: Path, want: dict[str, Any], part: str) -> tuple[pd.DataFrame, dict]:
+def _open_part(path: Path, want: dict[str, Any], part: str,
+               fallback: Callable[[], pd.DataFrame] | None = None) -> Part:
     source = pa.memory_map(str(path))
     try:
         try:
@@ -228,12 +224,7 @@ def _read_part(path: Path, want: dict[str, Any], part: str) -> tuple[pd.DataFram
     if missing:
         raise Unusable(f"lacks the columns {missing}")
     _check(data)
-    df = data.to_pandas()
-    for column in info.get("json", []):
-        df[column] = tagged.decode_column(df[column])
-    if [str(t) for t in df.dtypes] != info.get("dtypes"):
-        raise Unusable("its dtypes are not those it was written with")
-    return df, info
+    return Part(path, data, info, fallback)
 
 
 def _check(data: pa.Table) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from borderwatch.data import shared_text
 from borderwatch.data.records import SAFE_URL
 from borderwatch.present.maps.rows import fatalities_text
 
@@ -18,6 +19,8 @@ def incidents_table(df: pd.DataFrame) -> pd.DataFrame:
     """The rows to show: tolls as text ("unknown" where not reported), source links kept
     only where they are http(s), internal columns dropped."""
     out = df.drop(columns=[c for c in HIDDEN if c in df])
+    for col in out.columns:
+        out[col] = shared_text.plain_text(out[col])
     out["fatalities"] = [fatalities_text(v) for v in df["fatalities"]]
     if "source_url" in df:
         url = df["source_url"].astype(object)

@@ -3,16 +3,28 @@ version, so an import or an undo shows on the next page view."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import NoReturn
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 import streamlit as st
 from sqlalchemy.engine import Engine
 
 from borderwatch.analysis import filters
 from borderwatch.data import db, ingest, links, snapshot
+
+
+def configure() -> None:
+    """Arrow's buffers from the C library's allocator, which hands freed memory back to
+    the system (Arrow's default, mimalloc, keeps it: at a million incidents each filtered
+    view is a copy of some hundred MB, and the server's memory only grew). Idempotent."""
+    if pa.default_memory_pool().backend_name != "system":
+        pa.set_memory_pool(pa.system_memory_pool())
 
 
 @st.cache_resource(show_spinner="Opening the incident store…")
@@ -61,19 +73,11 @@ def _frames(version: str, _state: db.DataState) -> snapshot.Frames:
     return snapshot.load(engine(), _state)
 
 
-def _load(version: str, state: db.DataState) -> pd.DataFrame:
-    """Every record, with canonical actor names and the group of each linked record."""
-    return _frames(version, state).frame
-
-
-def _counted(version: str, state: db.DataState) -> pd.DataFrame:
-    """One row per event: each linked group as its representative record."""
-    return _frames(version, state).counted
-
-
 @st.cache_data(show_spinner=False, max_entries=2)
-def _vocabulary(version: str, _frame: pd.DataFrame) -> filters.Vocabulary:
-    return filters.Vocabulary.of(_frame)
+def _vocabulary(version: str, _frames: snapshot.Frames) -> filters.Vocabulary:
+    """Of every record; read from their columns alone (the whole frame of every record is
+    made only for the views that show it)."""
+    return filters.Vocabulary.of(_frames.columns(filters.Vocabulary.COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -81,18 +85,50 @@ class Loaded:
     """The incidents as of one data version, with the values they hold."""
 
     version: str
-    frame: pd.DataFrame  # every record (shared and read-only)
-    counted: pd.DataFrame  # linked records counted once (shared and read-only)
+    frames: snapshot.Frames  # shared and read-only
     vocabulary: filters.Vocabulary
 
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Every record (made on first use; see snapshot.Frames)."""
+        return self.frames.frame
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _filtered(version: str, records: str, f: filters.Filters, _base: pd.DataFrame
-              ) -> pd.DataFrame:
-    """The incidents matching ``f``: kept for the last few views (shared, read-only), so
-    a rerun that changes no filter (a display choice, a chart option) does not filter a
-    million rows again."""
-    return filters.apply(_base, f)
+    @property
+    def counted(self) -> pd.DataFrame:
+        """Linked records counted once."""
+        return self.frames.counted
+
+
+class Kept:
+    """The last few filtered views (shared, read-only), so that a rerun that changes no
+    filter (a display choice, a chart option) does not filter a million rows again.
+
+    Bounded by rows as well as by views: each kept view is a copy of its rows, some 340 MB
+    per million, so at a million incidents only views of up to ``rows`` rows in all are
+    kept (a bigger one is filtered again when asked for).
+    """
+
+    def __init__(self, views: int = 4, rows: int = 400_000) -> None:
+        self.views, self.rows = views, rows
+        self._kept: OrderedDict[Hashable, pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        df = make()
+        with self._lock:
+            self._kept[key] = df
+            self._kept.move_to_end(key)
+            while self._kept and (len(self._kept) > self.views or sum(
+                    len(v) for v in self._kept.values()) > self.rows):
+                self._kept.popitem(last=False)
+        return df
+
+
+_KEPT = Kept()
 
 
 def filtered(loaded: Loaded, records: str, f: filters.Filters) -> pd.DataFrame:
@@ -100,7 +136,7 @@ def filtered(loaded: Loaded, records: str, f: filters.Filters) -> pd.DataFrame:
     base = loaded.frame if records == "all" else loaded.counted
     if f == filters.Filters():
         return base  # nothing to filter, nothing to keep
-    return _filtered(loaded.version, records, f, base)
+    return _KEPT.get((loaded.version, records, f), lambda: filters.apply(base, f))
 
 
 def load() -> Loaded:
@@ -108,8 +144,8 @@ def load() -> Loaded:
     state = _state()
     version = _version(state)
     try:
-        frame = _load(version, state)
-        return Loaded(version, frame, _counted(version, state), _vocabulary(version, frame))
+        frames = _frames(version, state)
+        return Loaded(version, frames, _vocabulary(version, frames))
     except sa.exc.SQLAlchemyError as exc:  # the store turns ADBC's errors into these
         _unreachable(exc)
     except links.SettingError as exc:

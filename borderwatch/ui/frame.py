@@ -97,6 +97,7 @@ def _setup(title: str) -> View:
     st.set_page_config(page_title=f"{title} · Borderwatch", page_icon=sidebar.ICON,
                        layout="wide")
     assets.configure()
+    data.configure()
     st.html(PAGE_CSS)
     user = access.gate()
     loaded = data.load()
