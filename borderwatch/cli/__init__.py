@@ -18,9 +18,27 @@ if TYPE_CHECKING:
 
 
 
+def _warm() -> None:
+    """What every first page view needs, made ready while the server starts and the
+    browser loads Streamlit's own page: the package's modules (pandas, folium, plotly,
+    SQLAlchemy...: about a second) and the map's base layers. The first run then finds
+    them done (an import in progress is waited for, never run twice). Not the pages
+    (borderwatch.ui): a Streamlit component declared before the server runs is lost."""
+    import borderwatch.auth
+    import borderwatch.data.snapshot
+    import borderwatch.present.charts
+    import borderwatch.present.export  # noqa: F401
+    from borderwatch.present.maps import base
+
+    base.layers()
+
+
 def _run(args: argparse.Namespace) -> int:
+    import threading
+
     from streamlit.web import cli as stcli
 
+    threading.Thread(target=_warm, name="borderwatch-warm", daemon=True).start()
     sys.argv = ["streamlit", "run", str(ROOT / "dashboard.py"),
                 "--server.port", str(args.port), "--server.address", args.address]
     return int(stcli.main() or 0)

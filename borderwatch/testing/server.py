@@ -84,11 +84,15 @@ def running(env: Mapping[str, str], script: Path = ROOT / "dashboard.py",
     port = free_port()
     started = time.perf_counter()
     log = NamedTemporaryFile(prefix="borderwatch-server-", suffix=".log")  # noqa: SIM115
+    # The dashboard as ``borderwatch run`` starts it (warming up as it starts); any other
+    # app (the benchmarks' peers) with Streamlit's own command.
+    command = ([sys.executable, "-m", "borderwatch.cli", "run", "--port", str(port)]
+               if script == ROOT / "dashboard.py" else
+               [sys.executable, "-m", "streamlit", "run", str(script), "--server.port",
+                str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+                "--browser.gatherUsageStats", "false"])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+        command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc, timeout, log)

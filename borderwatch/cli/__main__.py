@@ -1,0 +1,7 @@
+"""``python -m borderwatch.cli``: the ``borderwatch`` command."""
+
+import sys
+
+from borderwatch.cli import main
+
+sys.exit(main())
