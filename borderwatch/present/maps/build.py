@@ -187,6 +187,16 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
     (streamlit-folium's ``feature_group_to_add``); otherwise it is on the map."""
     m = base_map(basemap, presenting)
     view = folium.FeatureGroup(name="View", control=False)
+    # The framing first: the incidents are then drawn once, where they will be seen.
+    if len(df):
+        south, north = float(df["latitude"].min()), float(df["latitude"].max())
+        west, east = float(df["longitude"].min()), float(df["longitude"].max())
+        pad = 0.6
+        m.data_bounds = [[south - pad, west - pad], [north + pad, east + pad]]
+        if place is None:
+            layers.fit(m.data_bounds).add_to(view)
+    if place is not None:
+        layers.Call("Place", "bwPlace", place=list(place)).add_to(view)
     drawn = resolve_mode(mode, len(df))
     if drawn == "hotspots":
         result = hotspots or hs.analyse(df, hs.Settings(period=period))
@@ -207,15 +217,6 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
         size = _add_incidents(view, df, drawn, rows, period, selected)
         layers.legend(legend_html(df, drawn, edges, size)).add_to(view)
     m.drawn_mode = drawn
-    if len(df):
-        south, north = float(df["latitude"].min()), float(df["latitude"].max())
-        west, east = float(df["longitude"].min()), float(df["longitude"].max())
-        pad = 0.6
-        m.data_bounds = [[south - pad, west - pad], [north + pad, east + pad]]
-        if place is None:
-            layers.fit(m.data_bounds).add_to(view)
-    if place is not None:
-        layers.Call("Place", "bwPlace", place=list(place)).add_to(view)
     if context:
         layers.context(context).add_to(view)
     if split:

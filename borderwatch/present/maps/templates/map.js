@@ -540,8 +540,8 @@ window.bwDots = function (t, spec) {
     }
     // Many marks zoomed out would cover the map: smaller then, full size from zoom 9.
     var shrink = 1;
-    var size = function (i) {  // the mark's size in pixels, by toll (unknown: smallest)
-        var f = tolls[i] ? tolls[i] - 1 : 0;
+    var size = function (code) {  // the mark's size in pixels, by toll code (unknown: smallest)
+        var f = code ? code - 1 : 0;
         return Math.max(Math.round(shrink * (2 * Math.min(2.5 + 1.2 * Math.sqrt(f), 11) + 2)), 5);
     };
     var tollText = function (i) {
@@ -553,7 +553,7 @@ window.bwDots = function (t, spec) {
         if (sprites[key]) { return sprites[key]; }
         var c = document.createElement('canvas'), pad = 2, colour = spec.types[type][0];
         c.width = c.height = Math.ceil((px + 2 * pad) * dpr);
-        var ctx = c.getContext('2d');
+        var ctx = c.getContext('2d', {willReadFrequently: true});  // on the CPU, as the layer
         ctx.scale(dpr, dpr);
         ctx.translate(pad, pad);
         ctx.scale(px / 24, px / 24);
@@ -576,7 +576,7 @@ window.bwDots = function (t, spec) {
             this._canvas.setAttribute('aria-hidden', 'true');
             this._canvas.style.pointerEvents = 'none';
             map.getPanes().overlayPane.appendChild(this._canvas);
-            map.on('moveend zoomend resize viewreset', this._draw, this);
+            map.on('moveend zoomend resize viewreset', this._later, this);
             // On the map's element, before the provinces beneath get the event (Leaflet
             // gives a click on a province to the province alone, not to the map).
             this._onClick = L.bind(this._click, this);
@@ -587,11 +587,19 @@ window.bwDots = function (t, spec) {
         },
         onRemove: function () {
             L.DomUtil.remove(this._canvas);
-            map.off('moveend zoomend resize viewreset', this._draw, this);
+            map.off('moveend zoomend resize viewreset', this._later, this);
+            if (this._frame) { L.Util.cancelAnimFrame(this._frame); this._frame = null; }
             map.getContainer().removeEventListener('click', this._onClick, true);
             map.getContainer().removeEventListener('mousemove', this._onMove, true);
             if (this._tip) { map.removeLayer(this._tip); }
             map.getContainer().style.cursor = '';
+        },
+        // Redrawn once per frame however many of Leaflet's events come (a fit fires a
+        // zoom, a move and a resize).
+        _later: function () {
+            var self = this;
+            if (self._frame) { return; }
+            self._frame = L.Util.requestAnimFrame(function () { self._frame = null; self._draw(); });
         },
         _draw: function () {
             var c = this._canvas, view = map.getSize(), zoom = map.getZoom();
@@ -603,14 +611,21 @@ window.bwDots = function (t, spec) {
             c.style.width = view.x + 'px';
             c.style.height = view.y + 'px';
             L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
-            var ctx = c.getContext('2d');
+            // A canvas in memory, drawn by the CPU: tens of thousands of small images are
+            // drawn there in milliseconds, where a GPU canvas (or the CPU emulating one,
+            // as in a browser without a GPU) issues a command for each.
+            var ctx = c.getContext('2d', {willReadFrequently: true});
             ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+            var sizes = new Uint8Array(256), images = [];  // by toll code; by type, toll code
+            for (var f = 0; f < 256; f++) { sizes[f] = size(f); }
             for (var i = 0; i < n; i++) {
                 var x = wx[i] * scale - origin.x, y = wy[i] * scale - origin.y;
                 px[i] = x;
                 py[i] = y;
                 if (x < -20 || y < -20 || x > view.x + 20 || y > view.y + 20) { continue; }
-                var s = size(i), img = sprite(types[i], s, tolls[i] > 0);
+                var key = types[i] * 256 + tolls[i], img = images[key];
+                if (!img) { img = images[key] = sprite(types[i], sizes[tolls[i]], tolls[i] > 0); }
+                var s = sizes[tolls[i]];
                 ctx.drawImage(img, x - s / 2 - 2, y - s / 2 - 2, img.width / dpr, img.height / dpr);
             }
             drawn = true;
@@ -620,7 +635,7 @@ window.bwDots = function (t, spec) {
         _hit: function (p) {
             if (!drawn) { return -1; }
             for (var i = n - 1; i >= 0; i--) {
-                var r = Math.max(size(i) / 2, 6);
+                var r = Math.max(size(tolls[i]) / 2, 6);
                 if (Math.abs(px[i] - p.x) <= r && Math.abs(py[i] - p.y) <= r) { return i; }
             }
             return -1;
