@@ -126,3 +126,21 @@ def test_a_map_is_never_drawn_from_a_cdn():
            "try:\n    build.build_map(records.empty_frame())\n"
            "except RuntimeError as e:\n    assert 'configure' in str(e)\n"
            "else:\n    raise SystemExit('drew a map before configure()')")
+
+
+def test_a_map_page_loads_no_geometry_library_once_its_base_layers_are_kept(sample):
+    """The boundaries and labels come from the kept file (maps/base.py): the map page of a
+    fresh server imports neither geopandas nor shapely (some 14 MB)."""
+    from borderwatch.data import db, ingest, snapshot
+    from borderwatch.present.maps import base
+
+    base.layers()  # made and kept, if they were not
+    engine = db.make_engine(db.database_url())
+    ingest.seed(engine)  # (seeding a new store locates its rows: geometry)
+    snapshot.load(engine)  # and its snapshot current
+    python("import sys, os\n"
+           "from streamlit.testing.v1 import AppTest\n"
+           "at = AppTest.from_file('dashboard.py', default_timeout=120).run()\n"
+           "assert not at.exception, at.exception\n"
+           "heavy = {'geopandas', 'shapely', 'pyproj', 'pyogrio'} & set(sys.modules)\n"
+           "assert not heavy, heavy")

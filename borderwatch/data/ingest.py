@@ -8,10 +8,10 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 from sqlalchemy.engine import Engine
 
 from borderwatch.data import geocoding, readers, records, store
@@ -91,7 +91,9 @@ class Report:
 
 
 @functools.cache
-def _region() -> shapely.Geometry:
+def _region() -> Any:
+    import shapely  # here: a map page needs none of it (maps/base.py)
+
     region = boundaries.load_countries().union_all()
     shapely.prepare(region)
     return region
@@ -110,6 +112,8 @@ def in_region(lat: pd.Series, lon: pd.Series) -> np.ndarray:
     numpy.ndarray
         Booleans, aligned with the input.
     """
+    import shapely
+
     ok = lat.notna() & lon.notna()
     out = np.zeros(len(lat), dtype=bool)
     out[ok.to_numpy()] = shapely.contains_xy(_region(), lon[ok].to_numpy(), lat[ok].to_numpy())

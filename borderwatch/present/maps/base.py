@@ -19,6 +19,7 @@ import logging
 import os
 import tempfile
 from dataclasses import asdict, dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 from borderwatch.geo import boundaries
@@ -50,11 +51,10 @@ def _inputs() -> list[Path]:
 
 
 def key() -> str:
-    """The digest the file must carry to be used."""
-    import geopandas
-    import shapely
-
-    digest = hashlib.sha256(f"{shapely.__version__} {geopandas.__version__}".encode())
+    """The digest the file must carry to be used (versions read without importing the
+    libraries: a map page needs none of them)."""
+    libraries = " ".join(version(name) for name in ("shapely", "geopandas", "pyogrio"))
+    digest = hashlib.sha256(libraries.encode())
     for path in _inputs():
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()

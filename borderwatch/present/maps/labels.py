@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from jinja2.utils import htmlsafe_json_dumps
-from shapely.ops import polylabel
 
 from borderwatch.data.records import load_curated
 from borderwatch.geo import gazetteer
@@ -70,6 +69,8 @@ def label_json() -> str:
     """Every label the map may show, as compact JSON (kept by ``base``): countries
     and provinces ``[lat, lon, name]``, towns ``[lat, lon, name, min zoom, capital]`` most
     important first; script-safe. Names are placed with textContent, never as markup."""
+    from shapely.ops import polylabel  # here: kept by base, rarely made
+
     countries = []
     for r in load_countries().itertuples(index=False):
         geom = max(getattr(r.geometry, "geoms", [r.geometry]), key=lambda g: g.area)
