@@ -130,7 +130,8 @@ def test_a_map_is_never_drawn_from_a_cdn():
 
 def test_a_map_page_loads_no_geometry_library_once_its_base_layers_are_kept(sample):
     """The boundaries and labels come from the kept file (maps/base.py): the map page of a
-    fresh server imports neither geopandas nor shapely (some 14 MB)."""
+    fresh server imports neither geopandas nor shapely (some 14 MB), nor the fuzzy matcher
+    of the place search until someone searches."""
     from borderwatch.data import db, ingest, snapshot
     from borderwatch.present.maps import base
 
@@ -142,5 +143,5 @@ def test_a_map_page_loads_no_geometry_library_once_its_base_layers_are_kept(samp
            "from streamlit.testing.v1 import AppTest\n"
            "at = AppTest.from_file('dashboard.py', default_timeout=120).run()\n"
            "assert not at.exception, at.exception\n"
-           "heavy = {'geopandas', 'shapely', 'pyproj', 'pyogrio'} & set(sys.modules)\n"
+           "heavy = {'geopandas', 'shapely', 'pyproj', 'pyogrio', 'rapidfuzz'} & set(sys.modules)\n"
            "assert not heavy, heavy")

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 from borderwatch.geo import names as place_names
 from borderwatch.geo.boundaries import load_provinces
@@ -99,6 +97,9 @@ def search(query: str, country: str | None = None, province: str | None = None,
     found: dict[str, float] = {key: 0.0} if key in rows else {}
     limit_edits = max_edits(key)
     if limit_edits:
+        from rapidfuzz import process  # here: loaded when someone looks a place up
+        from rapidfuzz.distance import OSA
+
         for other, edits, _ in process.extract(key, keys, scorer=OSA.distance,
                                                score_cutoff=limit_edits, limit=None):
             found.setdefault(other, float(edits))
@@ -148,6 +149,9 @@ def closest(query: str, country: str | None = None, limit: int = 3) -> list[Cand
     key = fold(strip_district(query)[0])
     if not key:
         return []
+    from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import OSA
+
     keys, rows = _keys()
     scored = process.extract(key, keys, scorer=fuzz.ratio, limit=40)
     found = {k: float(OSA.distance(key, k)) for k, _, _ in scored}
