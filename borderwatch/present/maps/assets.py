@@ -18,10 +18,8 @@ import jinja2
 from folium.plugins import FastMarkerCluster, HeatMap, MarkerCluster
 
 STATIC_URL = "/app/static/vendor"
-LEAFLET_JS = [
-    ("leaflet", f"{STATIC_URL}/leaflet/leaflet.js"),
-    ("jquery", f"{STATIC_URL}/jquery/jquery.min.js"),
-]
+# Leaflet alone: folium's default also loads jQuery, which nothing here uses.
+LEAFLET_JS = [("leaflet", f"{STATIC_URL}/leaflet/leaflet.js")]
 LEAFLET_CSS = [("leaflet_css", f"{STATIC_URL}/leaflet/leaflet.css")]
 CLUSTER_JS = [("markerclusterjs", f"{STATIC_URL}/markercluster/leaflet.markercluster.js")]
 CLUSTER_CSS = [
