@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -23,7 +24,8 @@ def _warm() -> None:
     browser loads Streamlit's own page: the package's modules (pandas, folium, plotly,
     SQLAlchemy...: about a second) and the map's base layers. The first run then finds
     them done (an import in progress is waited for, never run twice). Not the pages
-    (borderwatch.ui): a Streamlit component declared before the server runs is lost."""
+    (borderwatch.ui.pages): a Streamlit component declared before the server runs is lost.
+    """
     import borderwatch.auth
     import borderwatch.data.snapshot
     import borderwatch.present.charts
@@ -31,6 +33,12 @@ def _warm() -> None:
     from borderwatch.present.maps import base
 
     base.layers()
+    try:  # the incidents too, into the cache the first page reads (which waits for them)
+        from borderwatch.ui import data
+
+        data.load()
+    except Exception as exc:  # noqa: BLE001 - the page will say what is wrong, as ever
+        logging.getLogger(__name__).info("incidents not loaded ahead: %s", exc)
 
 
 def _fewer_malloc_arenas() -> None:
