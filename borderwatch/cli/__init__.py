@@ -36,6 +36,7 @@ def _warm() -> None:
     try:  # the incidents too, into the cache the first page reads (which waits for them)
         from borderwatch.ui import data
 
+        data.configure()  # Arrow's allocator, as every page sets it
         data.load()
     except Exception as exc:  # noqa: BLE001 - the page will say what is wrong, as ever
         logging.getLogger(__name__).info("incidents not loaded ahead: %s", exc)
