@@ -3,12 +3,13 @@ version, so an import or an undo shows on the next page view."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import NoReturn
 
+import cachetools
 import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
@@ -105,26 +106,24 @@ class Kept:
 
     Bounded by rows as well as by views: each kept view is a copy of its rows, some 340 MB
     per million, so at a million incidents only views of up to ``rows`` rows in all are
-    kept (a bigger one is filtered again when asked for).
+    kept (a bigger one is filtered again when asked for). One least-recently-used cache
+    weighs each view by its rows, and at least ``rows / views``.
     """
 
     def __init__(self, views: int = 4, rows: int = 400_000) -> None:
-        self.views, self.rows = views, rows
-        self._kept: OrderedDict[Hashable, pd.DataFrame] = OrderedDict()
+        least = rows // views
+        self._kept: cachetools.LRUCache[Hashable, pd.DataFrame] = cachetools.LRUCache(
+            maxsize=rows, getsizeof=lambda df: max(len(df), least))
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         with self._lock:
-            if key in self._kept:
-                self._kept.move_to_end(key)
-                return self._kept[key]
+            found = self._kept.get(key)
+        if found is not None:
+            return found
         df = make()
-        with self._lock:
+        with self._lock, contextlib.suppress(ValueError):  # too big to keep
             self._kept[key] = df
-            self._kept.move_to_end(key)
-            while self._kept and (len(self._kept) > self.views or sum(
-                    len(v) for v in self._kept.values()) > self.rows):
-                self._kept.popitem(last=False)
         return df
 
 
