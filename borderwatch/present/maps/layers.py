@@ -186,8 +186,8 @@ def border_tips() -> list[str]:
 
 class Boundaries(MacroElement):
     """Provinces (filled by ``fills``, with escaped ``tips``), country outlines and
-    Afghanistan's borders. The geometries are serialised once per process; a view colours
-    the provinces again (``provinces``)."""  # (geometries: made once, kept by ``base``)
+    Afghanistan's borders. The geometries come serialised from ``base`` (made once, kept
+    on disk); a view colours the provinces again (``provinces``)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
