@@ -10,7 +10,8 @@ WebGL on the CPU here, with SwiftShader):
 
 - cold start: server launch to the map drawn on the first page view;
 - map visible: page open to the map drawn, fresh browser context, server warm (median of 3);
-- bytes: everything the server sends over the websocket for one map page view;
+- bytes: everything the server sends over the websocket for one map page view, and the
+  map's served script (static/generated/: its functions and base layers);
 - filter change: the server time of the page script (logged by the page itself), and the
   time from the change until the browser has drawn the new map (median of 6 changes),
   recorded in the browser by a watcher set up before the change: the dashboard's new
@@ -183,12 +184,16 @@ def three_views(browser, url: str, app: str, path: str = "/", ready=None):
         frames: list[int] = []
         page.on("websocket", lambda ws, frames=frames: ws.on(
             "framereceived", lambda payload: frames.append(len(payload))))
+        # The map's served script (its functions and base layers) counts as the page's too.
+        served: list = []
+        page.on("requestfinished", lambda r, served=served: served.append(r)
+                if "/app/static/generated/" in r.url else None)
         start = time.perf_counter()
         page.goto(f"{url}{path}")
         (ready or (lambda p: drawn(p, app)))(page)
         visible.append(time.perf_counter() - start)
         page.wait_for_timeout(500)
-        sent.append(sum(frames))
+        sent.append(sum(frames) + sum(r.sizes()["responseBodySize"] for r in served))
         if attempt < 2:
             ctx.close()
     return statistics.median(visible), statistics.median(sent), page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -50,15 +51,19 @@ def test_every_page_runs_and_shows_the_count(page, sample):
 
 
 def map_js(at: AppTest) -> str:
-    """The map's script and its view's (the feature group st_folium sends apart)."""
+    """The map's script, its view's (the feature group st_folium sends apart) and the
+    served script it loads (the map's functions and base layers)."""
     args = folium_args(at)
-    return args["script"] + (args["feature_group"] or "")
+    served = ROOT / args["js_links"][-1].removeprefix("/app/")
+    return args["script"] + (args["feature_group"] or "") + served.read_text()
 
 
 def test_map_page_embeds_the_incidents_with_local_assets(sample):
     at = app()
     args = folium_args(at)
-    assert all(link.startswith("/app/static/vendor/") for link in args["js_links"])
+    *vendor, served = args["js_links"]  # Leaflet, then the map's functions and base layers
+    assert vendor and all(link.startswith("/app/static/vendor/") for link in vendor)
+    assert re.fullmatch(r"/app/static/generated/map-base-[0-9a-f]{20}\.js", served)
     assert all(link.startswith("/app/static/vendor/") for link in args["css_links"])
     script = map_js(at)
     assert script.count("bw-incident") >= 1
@@ -77,6 +82,10 @@ def test_a_filter_or_display_change_sends_only_a_new_view():
     assert len({a["script"] for a in args}) == 1
     assert len({a["feature_group"] for a in args}) == len(views)
     assert "Synthetic place 7 near Darvoz" not in args[0]["script"]  # incidents: the view
+    # Nor does each run send the boundaries, labels and functions again (0.5 MB): the map
+    # loads them once, from the served script.
+    assert len(args[0]["script"]) < 20_000
+    assert "bwBase.provinces" in args[0]["script"] and "bwDots" not in args[0]["script"]
 
 
 def test_the_map_list_and_the_share_link_are_drawn_when_opened(sample):

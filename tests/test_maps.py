@@ -1,6 +1,8 @@
 import html
 import json
+import os
 import re
+import time
 
 import numpy as np
 import pandas as pd
@@ -12,12 +14,23 @@ from borderwatch.data.schema import EVENT_COLOURS
 from borderwatch.geo import grid
 from borderwatch.present import maps
 from borderwatch.present.maps import MODES as MAP_MODES
+from borderwatch.present.maps import base
 from borderwatch.testing import synth
 from tests.conftest import XSS, XSS_URL
 
 
+def payload(m) -> int:
+    """Bytes of the map's page and of its served script (Leaflet aside)."""
+    page = m.get_root().render()
+    served = base.SERVED_DIR / str(base.served()).rsplit("/", 1)[1]
+    return len(page.encode()) + served.stat().st_size
+
+
 def render(m) -> str:
-    return m.get_root().render()
+    """The map's page with its served script inline (as an export has it)."""
+    from borderwatch.present.render import inline_assets
+
+    return inline_assets(m.get_root().render())
 
 
 def element(m, name):
@@ -72,7 +85,7 @@ def test_radius_grows_with_fatalities_and_is_capped():
 @pytest.mark.parametrize("mode", ["points", "clusters", "heat", "choropleth-incidents",
                                   "choropleth-fatalities"])
 def test_every_mode_loads_only_local_assets(sample, mode):
-    html = render(maps.build_map(sample, mode))
+    html = maps.build_map(sample, mode).get_root().render()
     assert not re.search(r"(src|href)=\"https?://", html)
     assert "/app/static/vendor/leaflet/leaflet.js" in html
 
@@ -148,8 +161,7 @@ def test_province_totals_and_choropleth(sample):
     fills = {t.split("<")[1]: f for t, f in zip(boundaries.tips, boundaries.fills, strict=True)}
     assert fills["b>Kabul"] == maps.CHOROPLETH_COLOURS[-1]  # 189, the most
     assert fills["b>Zabul"] == maps.CHOROPLETH_COLOURS[0]
-    assert len(json.loads(element(m, "Boundaries").provinces)["features"]) == \
-        len(boundaries.tips)
+    assert len(json.loads(base.layers().provinces)["features"]) == len(boundaries.tips)
 
 
 def test_choropleth_bins_rise_strictly():
@@ -171,13 +183,13 @@ def test_empty_view_still_draws_the_boundaries():
 
 
 def test_map_payload_stays_small_for_the_curated_data(sample):
-    assert len(render(maps.build_map(sample)).encode()) < 700_000
+    assert payload(maps.build_map(sample)) < 700_000
 
 
 def test_cluster_and_heat_data_are_single_arrays(sample):
-    html = render(maps.build_map(sample, "clusters"))
+    html = maps.build_map(sample, "clusters").get_root().render()
     assert "L.markerClusterGroup" in html and "leaflet.markercluster.js" in html
-    html = render(maps.build_map(sample, "heat"))
+    html = maps.build_map(sample, "heat").get_root().render()
     assert "L.heatLayer" in html and "leaflet_heat.min.js" in html
     data = json.loads(re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", html, re.S).group(1))
     assert 0 < len(data) <= len(sample)  # one weighted point per occupied cell
@@ -195,8 +207,7 @@ def many():
 @pytest.mark.parametrize("mode", list(MAP_MODES))
 @pytest.mark.parametrize("n", [1_000, 5_000, 30_000])
 def test_map_payload_is_bounded_at_any_size(many, mode, n):
-    html = render(maps.build_map(many.head(n), mode))
-    assert len(html.encode()) <= maps.MAX_PAYLOAD
+    assert payload(maps.build_map(many.head(n), mode)) <= maps.MAX_PAYLOAD
     if mode == "points" and n > maps.POINTS_LIMIT:
         assert maps.drawn_mode(maps.build_map(many.head(n), mode)) == "dots"
 
@@ -374,7 +385,7 @@ def test_rendered_output_is_kept_as_text_as_jinja2_would_render_it(hostile):
         maps.build_map(hostile, "points").get_root().render()
     finally:
         branca.element.Template = real
-    assert any(len(s) > 100_000 for s in seen)  # the boundaries' script among them
+    assert any("bwBoundaries" in s for s in seen)  # the boundaries' script among them
     for source in [*seen, "", "\n", "a\n\n", "x = 1;\n", "ä {x} }}", "a\r\nb\rc\n"]:
         made = assets.template(source)
         assert isinstance(made, assets.Literal)
@@ -432,3 +443,43 @@ def test_the_base_layers_key_follows_the_inputs(tmp_path, monkeypatch):
     assert base.key() == first  # the same contents
     (copy / "places_extra.csv").write_text("changed\n")
     assert base.key() != first
+
+
+def test_the_served_script_is_named_by_its_content_and_written_once(tmp_path):
+    made = base.layers()
+    name = base.write_served(tmp_path, "function bwA() {}", made)
+    assert name and re.fullmatch(r"map-base-[0-9a-f]{20}\.js", name)
+    text = (tmp_path / name).read_text()
+    assert text.startswith("function bwA() {}") and "var bwBase = {provinces: {" in text
+    assert (tmp_path / name).stat().st_mode & 0o777 == 0o644  # the server may run as another
+    before = (tmp_path / name).stat().st_mtime_ns
+    assert base.write_served(tmp_path, "function bwA() {}", made) == name
+    assert (tmp_path / name).stat().st_mtime_ns == before  # not written again
+    # Other content, another name; a script of another version goes after a day only
+    # (another server may still be using it).
+    other = base.write_served(tmp_path, "function bwB() {}", made)
+    assert other != name and (tmp_path / name).exists()
+    old = time.time() - base.SERVED_KEEP_S - 60
+    os.utime(tmp_path / name, (old, old))
+    assert base.write_served(tmp_path, "function bwB() {}", made) == other
+    assert not (tmp_path / name).exists()
+
+
+def test_a_folder_that_cannot_be_written_leaves_the_map_whole_inline(tmp_path, sample,
+                                                                     monkeypatch, caplog):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert base.write_served(blocked, "function bwA() {}", base.layers()) is None
+    assert "inline" in caplog.text
+    monkeypatch.setattr(base, "served", lambda: None)
+    page = maps.build_map(sample, "points").get_root().render()
+    assert "/app/static/generated/" not in page and "bwBase.provinces" not in page
+    assert "window.bwPopup" in page and base.layers().provinces in page
+    assert base.layers().labels in page
+
+
+def test_the_served_script_is_what_an_export_carries(sample):
+    page = render(maps.build_map(sample, "points"))  # assets inline, as in an export
+    assert "/app/static/generated/" not in page
+    assert "var bwBase = {provinces: " + base.layers().provinces in page
+    assert "bwBoundaries(" in page and "window.bwDots" in page

@@ -8,6 +8,12 @@ The file is used only if its key, a digest of every input file, of the code that
 it and of the geometry libraries' versions, is the one computed now; a file that is
 stale, damaged or unreadable is made again (the map is never drawn from it then).
 ``BORDERWATCH_CACHE`` moves it (see ``boundaries.cache_dir``).
+
+The layers and the map's functions (templates/map.js), 0.5 MB that every view shares,
+also go to the browser as one script under static/generated/, named by a digest of its
+content (``served``): the map loads it once, and a filter change no longer sends it again
+with the map (it did, in every run). Where that folder cannot be written, the map carries
+them inline, as before.
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ import json
 import logging
 import os
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from borderwatch import ROOT
 from borderwatch.geo import boundaries
 
 log = logging.getLogger(__name__)
@@ -115,3 +123,50 @@ def layers() -> BaseLayers:
     made = make()
     write(file, want, made)
     return made
+
+
+SERVED_DIR = ROOT / "static" / "generated"  # Streamlit serves static/ under /app/static/
+SERVED_URL = "/app/static/generated"
+SERVED_KEEP_S = 86_400  # an older script of another version is removed after a day
+
+
+def served_script(functions: str, made: BaseLayers) -> str:
+    """The script that defines the map's functions and ``bwBase``, the base layers (JSON
+    of numbers and fixed keys, and script-safe labels)."""
+    return (f"{functions}\nvar bwBase = {{provinces: {made.provinces}, countries: "
+            f"{made.countries}, borders: {made.borders}, labels: {made.labels}}};\n")
+
+
+def write_served(folder: Path, functions: str, made: BaseLayers) -> str | None:
+    """Write the served script into ``folder`` (if not there already) and return its file
+    name, or None if it cannot be written. Scripts of other versions older than a day go;
+    a newer one may belong to another server still running."""
+    text = served_script(functions, made)
+    name = f"map-base-{hashlib.sha256(text.encode()).hexdigest()[:20]}.js"
+    file = folder / name
+    try:
+        if not file.is_file() or file.read_text(encoding="utf-8") != text:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder,
+                                             prefix=".map-base-", delete=False) as out:
+                out.write(text)
+            os.chmod(out.name, 0o644)  # a temporary file is the owner's alone
+            os.replace(out.name, file)
+        now = time.time()
+        for old in folder.glob("map-base-*.js"):
+            if old.name != name and now - old.stat().st_mtime > SERVED_KEEP_S:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("map script not written to %s (%s): maps carry it inline", folder, exc)
+        return None
+    return name
+
+
+@functools.cache
+def served() -> str | None:
+    """The URL of the served script (map.js and the base layers), or None when it could
+    not be written: the map then carries both inline."""
+    from borderwatch.present.maps import assets
+
+    name = write_served(SERVED_DIR, assets.script("map.js"), layers())
+    return f"{SERVED_URL}/{name}" if name else None

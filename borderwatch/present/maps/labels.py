@@ -103,7 +103,8 @@ class Labels(Call):
 
     def __init__(self) -> None:
         super().__init__("Labels", "bwLabels")
-        self.data = base.layers().labels
+        # The served script's bwBase.labels, or the labels inline.
+        self.data = "bwBase.labels" if base.served() else base.layers().labels
 
     @property
     def json_args(self) -> list[str]:

@@ -1,6 +1,6 @@
 """The map's Leaflet layers as folium elements. Their JavaScript lives in templates/map.js
-(sent once in the map's header); each element only calls one of its functions with its
-own data, serialised as JSON."""
+(loaded once by the map: the script ``base.served`` links, or inline); each element only
+calls one of its functions with its own data, serialised as JSON."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from branca.element import MacroElement
+from folium.elements import JSCSSMixin
 from folium.template import Template
 from jinja2.utils import htmlsafe_json_dumps
 
@@ -18,8 +19,9 @@ from borderwatch.present.maps.rows import esc
 from borderwatch.present.maps.style import CELL_COLOUR, HEAT_PANE, SEA
 
 
-class Setup(MacroElement):
-    """Page-level CSS, Leaflet settings and the map functions, once per map document."""
+class Setup(JSCSSMixin):
+    """Page-level CSS, Leaflet settings and the map functions, once per map document: a
+    link to the served script (``base.served``), or the functions inline."""
 
     _template = Template("""
         {% macro header(this, kwargs) %}
@@ -91,7 +93,9 @@ class Setup(MacroElement):
                       OTHER_COLOUR: SHAPES[OTHER_SHAPE]}
         self.sea = SEA
         self.image_path = assets.IMAGE_PATH
-        self.functions = assets.script("map.js")
+        served = base.served()
+        self.default_js = [("borderwatch_map", served)] if served else []
+        self.functions = "" if served else assets.script("map.js")
         self.heat_pane = HEAT_PANE
 
 
@@ -206,7 +210,8 @@ class Boundaries(MacroElement):
         self.fills = fills
         self.tips = tips
         kept = base.layers()
-        self.provinces = kept.provinces
-        self.countries = kept.countries
-        self.borders = kept.borders
+        served = base.served() is not None  # then the served script defines bwBase
+        self.provinces = "bwBase.provinces" if served else kept.provinces
+        self.countries = "bwBase.countries" if served else kept.countries
+        self.borders = "bwBase.borders" if served else kept.borders
         self.border_tips = kept.border_tips
