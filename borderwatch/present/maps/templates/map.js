@@ -618,15 +618,23 @@ window.bwDots = function (t, spec) {
             ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
             var sizes = new Uint8Array(256), images = [];  // by toll code; by type, toll code
             for (var f = 0; f < 256; f++) { sizes[f] = size(f); }
+            // The mark last drawn at each pixel (its type and toll code, plus one): the same
+            // mark again at the same pixel, with none other drawn there since, would change
+            // nothing but its edges' opacity, and is not drawn. Zoomed out, most are such.
+            var w = view.x + 42, last = new Int32Array(w * (view.y + 42));
             for (var i = 0; i < n; i++) {
                 var x = wx[i] * scale - origin.x, y = wy[i] * scale - origin.y;
                 px[i] = x;
                 py[i] = y;
                 if (x < -20 || y < -20 || x > view.x + 20 || y > view.y + 20) { continue; }
-                var key = types[i] * 256 + tolls[i], img = images[key];
+                var key = types[i] * 256 + tolls[i], at = ((y + 20.5) | 0) * w + ((x + 20.5) | 0);
+                if (last[at] === key + 1) { continue; }
+                last[at] = key + 1;
+                var img = images[key];
                 if (!img) { img = images[key] = sprite(types[i], sizes[tolls[i]], tolls[i] > 0); }
                 var s = sizes[tolls[i]];
-                ctx.drawImage(img, x - s / 2 - 2, y - s / 2 - 2, img.width / dpr, img.height / dpr);
+                ctx.drawImage(img, Math.round(x - s / 2 - 2), Math.round(y - s / 2 - 2),
+                              img.width / dpr, img.height / dpr);
             }
             drawn = true;
             c.setAttribute('data-drawn', String(n));
