@@ -12,7 +12,8 @@ WebGL on the CPU here, with SwiftShader):
 - map visible: page open to the map drawn, fresh browser context, server warm (median of 3);
 - bytes: everything the server sends over the websocket for one map page view, and the
   map's served script (static/generated/: its functions and base layers);
-- filter change: the server time of the page script (logged by the page itself), and the
+- filter change: the websocket bytes it brings (median of 6), the server time of the page
+  script (logged by the page itself), and the
   time from the change until the browser has drawn the new map (median of 6 changes),
   recorded in the browser by a watcher set up before the change: the dashboard's new
   legend in the map frame (added after the incidents are drawn), the pydeck app's count
@@ -176,7 +177,8 @@ FIND_DOT = """() => { const c = document.querySelector('canvas.bw-dots');
 
 def three_views(browser, url: str, app: str, path: str = "/", ready=None):
     """Open ``path`` in 3 fresh browser contexts: median seconds to the map drawn (or to
-    ``ready(page)``), median bytes over the websocket, and the last page, left open."""
+    ``ready(page)``), median bytes, and the last page, left open, with the sizes of the
+    websocket messages it has had (a list that grows with those to come)."""
     visible, sent = [], []
     for attempt in range(3):
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -193,17 +195,18 @@ def three_views(browser, url: str, app: str, path: str = "/", ready=None):
         (ready or (lambda p: drawn(p, app)))(page)
         visible.append(time.perf_counter() - start)
         page.wait_for_timeout(500)
-        sent.append(sum(frames) + sum(r.sizes()["responseBodySize"] for r in served))
+        # Its bytes as the page gets them (as the websocket's are counted), not gzipped.
+        sent.append(sum(frames) + sum(len(r.response().body()) for r in served))
         if attempt < 2:
             ctx.close()
-    return statistics.median(visible), statistics.median(sent), page
+    return statistics.median(visible), statistics.median(sent), page, frames
 
 
 def points(browser, url: str) -> dict[str, float]:
     """Every SYNTHETIC incident as a point (``?dataset=synthetic&mode=points``; the store's
     synthetic incidents are at most the canvas limit): map visible (median of 3), bytes,
     and a click on a point until its record shows."""
-    visible, sent, page = three_views(
+    visible, sent, page, _ = three_views(
         browser, url, "borderwatch", "/?dataset=synthetic&mode=points",
         lambda p: p.frame_locator(MAP).locator("canvas.bw-dots[data-drawn]").wait_for(
             state="attached", timeout=300_000))
@@ -231,13 +234,14 @@ def measure(browser, env: dict[str, str], script: Path, log: Path, app: str
         out["cold_s"] = time.perf_counter() - srv.started
         ctx.close()
         # The last page stays open for the filter changes.
-        out["visible_s"], out["bytes"], page = three_views(browser, srv.url, app)
+        out["visible_s"], out["bytes"], page, frames = three_views(browser, srv.url, app)
         ctx = page.context
-        server_s, client_s = [], []
+        server_s, client_s, change_bytes = [], [], []
         metric = page.locator(COUNT).first
         box = page.get_by_role("spinbutton", name="Minimum fatalities")
         for value in FATALITY_STEPS:
             before_text, before_runs = metric.inner_text(), len(timings(log))
+            before_frames = len(frames)
             mark_old(page, app)
             where = watch(page, app)
             start, wall = time.perf_counter(), time.time()
@@ -256,10 +260,12 @@ def measure(browser, env: dict[str, str], script: Path, log: Path, app: str
             server_s.append(timings(log)[-1]["seconds"])
             expect(metric).not_to_have_text(before_text)  # the change did show
             page.wait_for_timeout(300)  # the run has ended before the next change
+            change_bytes.append(sum(frames[before_frames:]))
         ctx.close()
         out["rerun_server_s"] = statistics.median(server_s)
         out["rerun_server_max_s"] = max(server_s)
         out["rerun_client_s"] = statistics.median(client_s)
+        out["rerun_bytes"] = statistics.median(change_bytes)
         out["peak_rss_mb"] = srv.peak_rss_mb()
         if app == "borderwatch" and env.get("BENCH_POINTS"):  # after the rest: not in RSS
             out.update(points(browser, srv.url))
@@ -331,6 +337,7 @@ COLUMNS = [("every synthetic incident as a point: map visible s", "points_visibl
            ("cold start s", "cold_s", "{:.1f}"), ("map visible s", "visible_s", "{:.2f}"),
            ("MB to browser", "bytes", "{:.2f}"), ("filter change seen s", "rerun_client_s",
                                                    "{:.2f}"),
+           ("MB to browser per filter change", "rerun_bytes", "{:.2f}"),
            ("rerun server s", "rerun_server_s", "{:.3f}"), ("peak RSS MB", "peak_rss_mb",
                                                              "{:.0f}")]
 
