@@ -16,7 +16,8 @@ WebGL on the CPU here, with SwiftShader):
   script (logged by the page itself), and the
   time from the change until the browser has drawn the new map (median of 6 changes),
   recorded in the browser by a watcher set up before the change: the dashboard's new
-  legend in the map frame (added after the incidents are drawn), the pydeck app's count
+  legend in the map frame (added in the same script run as the incidents: it cannot be
+  seen before they are drawn), the pydeck app's count
   shown and two frames painted after it; the naive map's new frame, by polling (seconds);
 - peak RSS of the server process.
 

@@ -26,7 +26,8 @@ def _frame(page):
 
 
 def _view_drawn(page) -> None:
-    """Wait for a view newer than the one marked old (its legend comes last)."""
+    """Wait for a view newer than the one marked old (its legend, added in the same script
+    run as its incidents: none of it is seen before all of it is drawn)."""
     page.frame_locator(MAP).locator(".bw-legend:not([data-old])").first.wait_for(
         state="attached", timeout=60_000)
 

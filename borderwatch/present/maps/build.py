@@ -187,7 +187,7 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
     (streamlit-folium's ``feature_group_to_add``); otherwise it is on the map."""
     m = base_map(basemap, presenting)
     view = folium.FeatureGroup(name="View", control=False)
-    # The framing first: the incidents are then drawn once, where they will be seen.
+    # The framing before the incidents: they are then drawn once, where they will be seen.
     if len(df):
         south, north = float(df["latitude"].min()), float(df["latitude"].max())
         west, east = float(df["longitude"].min()), float(df["longitude"].max())
@@ -207,7 +207,7 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
         if cells:
             layers.Call("Hotspots", "bwHotspots",
                         rows=hotspot_layer.cell_rows(result)).add_to(view)
-        layers.legend(hotspot_layer.legend(result) + data_line(df)).add_to(view)
+        legend = layers.legend(hotspot_layer.legend(result) + data_line(df))
     else:
         metric = {"choropleth-incidents": "incidents",
                   "choropleth-fatalities": "fatalities"}.get(drawn)
@@ -215,7 +215,11 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
         call.add_to(view)
         drawn, rows = _lighter_if_too_big(df, drawn)
         size = _add_incidents(view, df, drawn, rows, period, selected)
-        layers.legend(legend_html(df, drawn, edges, size)).add_to(view)
+        legend = layers.legend(legend_html(df, drawn, edges, size))
+    # The legend comes first: the framing then leaves room for it at once (the browser
+    # draws the whole view in one go, so nothing is seen before the incidents are drawn).
+    legend.add_to(view)
+    view._children.move_to_end(legend.get_name(), last=False)
     m.drawn_mode = drawn
     if context:
         layers.context(context).add_to(view)

@@ -61,6 +61,24 @@ window.bwIn = function (group, draw) {
     if (group._map) { start(); } else { group.once('add', start); }
 };
 
+// The base layers (boundaries, place names) are laid out once, where the first view has
+// framed the map: added by that view's framing (bwFit, bwPlace) or, failing that, before
+// its province colours (bwProvinces); a map with no view adds them once its script has
+// run. Laid out at the map's opening view first, each would be projected twice.
+window.bwBaseLater = function (map, add) {
+    if (map._bwBaseDone) { add(); return; }
+    map._bwBasePending = map._bwBasePending || [];
+    map._bwBasePending.push(add);
+    Promise.resolve().then(function () { bwBaseNow(map); });
+};
+
+window.bwBaseNow = function (map) {
+    var pending = map._bwBasePending || [];
+    map._bwBaseDone = true;
+    map._bwBasePending = [];
+    pending.forEach(function (add) { add(); });
+};
+
 // streamlit-folium reports a click on any layer back to the dashboard, which reruns the
 // page for it; only the canvas layer's clicks are wanted (markers and provinces open their
 // popups in the browser). Right after a view is added (streamlit-folium binds its handler
@@ -153,6 +171,10 @@ window.bwCells = function (t, rows, size, colour) {
 // Provinces are keyboard stops only when `focusable` (a province display); the borders
 // never are. Each view colours the provinces again (bwProvinces).
 window.bwBoundaries = function (t, layers, fills, tips, borderTips, focusable) {
+    bwBaseLater(t.map, function () { bwBoundariesNow(t, layers, fills, tips, borderTips, focusable); });
+};
+
+window.bwBoundariesNow = function (t, layers, fills, tips, borderTips, focusable) {
     var map = t.map;
     // In their own pane beneath the place names, which lie beneath the incidents.
     var pane = map.getPane('bwBase') || map.createPane('bwBase');
@@ -210,6 +232,7 @@ window.bwProvinceFocus = function (layer, tip, focusable) {
 // A view's colours and hover texts of the provinces (by feature id), and whether they are
 // keyboard stops.
 window.bwProvinces = function (t, fills, tips, focusable) {
+    bwBaseNow(t.map);
     var provinces = t.map._bwProvinces;
     if (!provinces) { return; }
     provinces.eachLayer(function (p) {
@@ -283,6 +306,7 @@ window.bwFit = function (t, bounds) {
     var legend = map.getContainer().querySelector('.bw-legend');
     if (legend) { map._bwObserver.observe(legend); }
     if (!map._bwTouched) { bwFitNow(map); }
+    bwBaseNow(map);
 };
 
 window.bwFitNow = function (map) {
@@ -297,7 +321,7 @@ window.bwFitNow = function (map) {
     // Not laid out yet, or too small to pad: the resize observer fits again.
     if (size.x < 2 * w || size.y < 2 * h) {
         if (size.x > 0 && size.y > 0) {
-            map.fitBounds(bounds, {maxZoom: 8, animate: false});
+            bwFrame(map, bounds, {maxZoom: 8, animate: false});
         }
         return;
     }
@@ -307,7 +331,19 @@ window.bwFitNow = function (map) {
     var above = {paddingTopLeft: [12, 12], paddingBottomRight: [12, h]};
     var pad = map.getBoundsZoom(bounds, false, L.point(w + 12, 24)) >=
               map.getBoundsZoom(bounds, false, L.point(24, h + 12)) ? right : above;
-    map.fitBounds(bounds, L.extend({maxZoom: 8, animate: false}, pad));
+    bwFrame(map, bounds, L.extend({maxZoom: 8, animate: false}, pad));
+};
+
+// Fit the map to `bounds`, unless it is framed so already (a refit to the same framing
+// would lay every layer out again).
+window.bwFrame = function (map, bounds, options) {
+    var target = map._getBoundsCenterZoom(L.latLngBounds(bounds), options);
+    if (map._loaded && target.zoom === map.getZoom() &&
+            map.project(target.center, target.zoom).distanceTo(
+                map.project(map.getCenter(), target.zoom)) < 0.5) {
+        return;
+    }
+    map.fitBounds(bounds, options);
 };
 
 // Incidents (or grid cells) period by period: play/pause, a slider, the period's label.
@@ -369,6 +405,10 @@ window.bwPlayback = function (t, rows, labels, interval) {
 // its own zoom), most important first; a label that would overlap one already placed is
 // skipped. Redrawn after every zoom and pan. Names are set with textContent.
 window.bwLabels = function (t, data) {
+    bwBaseLater(t.map, function () { bwLabelsNow(t, data); });
+};
+
+window.bwLabelsNow = function (t, data) {
     var map = t.map;
     var pane = map.getPane('bwLabels') || map.createPane('bwLabels');
     pane.style.zIndex = 380;  // above the boundaries (bwBase, 350), below the incidents
@@ -430,6 +470,7 @@ window.bwPlace = function (t, place) {
         map._bwTouched = true;  // the map is framed on the place, not on the incidents
         map.setView([place[0], place[1]], place[3], {animate: false});
     }
+    bwBaseNow(map);
     L.circleMarker([place[0], place[1]], {radius: 11, color: '#0b3d91', weight: 3,
         fill: false, interactive: false, className: 'bw-place'}).addTo(t.group);
     var name = document.createElement('span');
