@@ -34,10 +34,12 @@ def e2e_data(tmp_path_factory, sample_csv) -> Path:
     return path
 
 
-def serve(incidents: Path, store: Path) -> Iterator[str]:
-    """A dashboard server seeded from ``incidents`` into a SQLite ``store``: its address."""
+def serve(incidents: Path, store: Path, **more: str) -> Iterator[str]:
+    """A dashboard server seeded from ``incidents`` into a SQLite ``store`` (``more``: other
+    environment variables): its address."""
     need(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
-    env = {"BORDERWATCH_INCIDENTS": str(incidents), "BORDERWATCH_DB_URL": f"sqlite:///{store}"}
+    env = {"BORDERWATCH_INCIDENTS": str(incidents), "BORDERWATCH_DB_URL": f"sqlite:///{store}",
+           **more}
     try:
         with running(env) as srv:
             yield srv.url

@@ -83,6 +83,29 @@ def test_a_filter_change_swaps_the_view_and_keeps_the_map(server, new_page):
 
 
 @pytest.fixture(scope="module")
+def timed_server(e2e_data, tmp_path_factory):
+    """A server that logs each page run (``BORDERWATCH_TIMINGS``): its address, the log."""
+    folder = tmp_path_factory.mktemp("timed")
+    log = folder / "runs.jsonl"
+    for url in serve(e2e_data, folder / "timed.sqlite", BORDERWATCH_TIMINGS=str(log)):
+        yield url, log
+
+
+def test_opening_the_map_runs_the_page_once(timed_server, new_page):
+    """streamlit-folium's first report of an untouched map differed from its defaults (a
+    click count of 0 against None) and ran every page again (bwNoOpeningReport)."""
+    url, log = timed_server
+    for path in ("/", "/?mode=points", "/?mode=choropleth-incidents"):
+        before = len(log.read_text().splitlines()) if log.exists() else 0
+        page, _guard = new_page()
+        page.goto(f"{url}{path}")
+        _view_drawn(page)
+        page.wait_for_timeout(2500)  # streamlit-folium reports as soon as the map is made
+        assert len(log.read_text().splitlines()) - before == 1, path
+        page.context.close()
+
+
+@pytest.fixture(scope="module")
 def many_server(tmp_path_factory):
     """The hostile incidents (a payload in every text field), each alone, among enough
     plain synthetic ones (far from them) for the canvas layer."""

@@ -81,6 +81,7 @@ class Setup(JSCSSMixin):
           bwMarks = {{ this.marks | tojson }};
           bwAccess({map: {{ this._parent.get_name() }}}, {{ this.heading | tojson }},
                    {{ this.presenting | tojson }});
+          bwNoOpeningReport();
         {% endmacro %}
     """)
 

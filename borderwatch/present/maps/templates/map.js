@@ -79,6 +79,20 @@ window.bwBaseNow = function (map) {
     pending.forEach(function (add) { add(); });
 };
 
+// streamlit-folium tells the dashboard what the map reports whenever it differs from what
+// it last told, starting from its Python defaults. Those give the click count as None where
+// the map starts it at 0, so every map, once opened, ran the page again for nothing. Start
+// from what the map reports before any click (its script runs before streamlit-folium's
+// first report).
+window.bwNoOpeningReport = function () {
+    var data = window.__GLOBAL_DATA__;
+    var before = data && data.previous_data;
+    if (before && 'last_object_clicked_count' in before &&
+            before.last_object_clicked_count === null && !before.last_object_clicked) {
+        before.last_object_clicked_count = 0;
+    }
+};
+
 // streamlit-folium reports a click on any layer back to the dashboard, which reruns the
 // page for it; only the canvas layer's clicks are wanted (markers and provinces open their
 // popups in the browser). Right after a view is added (streamlit-folium binds its handler
