@@ -205,12 +205,20 @@ def three_views(browser, url: str, app: str, path: str = "/", ready=None):
 
 def points(browser, url: str) -> dict[str, float]:
     """Every SYNTHETIC incident as a point (``?dataset=synthetic&mode=points``; the store's
-    synthetic incidents are at most the canvas limit): map visible (median of 3), bytes,
-    and a click on a point until its record shows."""
-    visible, sent, page, _ = three_views(
-        browser, url, "borderwatch", "/?dataset=synthetic&mode=points",
-        lambda p: p.frame_locator(MAP).locator("canvas.bw-dots[data-drawn]").wait_for(
-            state="attached", timeout=300_000))
+    synthetic incidents are at most the canvas limit): map visible (median of 3, after one
+    view that is not timed, as for the map visible), bytes, and a click on a point until
+    its record shows."""
+    def ready(p):
+        p.frame_locator(MAP).locator("canvas.bw-dots[data-drawn]").wait_for(
+            state="attached", timeout=300_000)
+
+    path = "/?dataset=synthetic&mode=points"
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    first = ctx.new_page()  # warm, as for "map visible": the server has made this view once
+    first.goto(f"{url}{path}")
+    ready(first)
+    ctx.close()
+    visible, sent, page, _ = three_views(browser, url, "borderwatch", path, ready)
     page.locator(MAP).scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     frame = page.locator(MAP).element_handle().content_frame()
