@@ -483,3 +483,15 @@ def test_the_served_script_is_what_an_export_carries(sample):
     assert "/app/static/generated/" not in page
     assert "var bwBase = {provinces: " + base.layers().provinces in page
     assert "bwBoundaries(" in page and "window.bwDots" in page
+
+
+def test_the_served_script_holds_no_incident_data(hostile):
+    """It is served without sign-in (as the vendored Leaflet is): only the map's functions,
+    the boundaries and the place names, whatever the incidents."""
+    maps.build_map(hostile, "points").get_root().render()
+    served = (base.SERVED_DIR / str(base.served()).rsplit("/", 1)[1]).read_text()
+    texts = {t for col in ("notes", "actor1", "location", "event_id")
+             for t in hostile[col].dropna().astype(str) if len(t) > 6}
+    assert len(texts) > 10
+    forms = {f for t in texts for f in (t, html.escape(t), json.dumps(t)[1:-1])}
+    assert not [f for f in forms if f in served]
