@@ -349,7 +349,8 @@ window.bwFitNow = function (map) {
 };
 
 // Fit the map to `bounds`, unless it is framed so already (a refit to the same framing
-// would lay every layer out again).
+// would lay every layer out again). The framing is Leaflet's own for fitBounds (a private
+// method of the vendored Leaflet 1.9.3).
 window.bwFrame = function (map, bounds, options) {
     var target = map._getBoundsCenterZoom(L.latLngBounds(bounds), options);
     if (map._loaded && target.zoom === map.getZoom() &&
@@ -673,29 +674,37 @@ window.bwDots = function (t, spec) {
             ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
             var sizes = new Uint8Array(256), images = [];  // by toll code; by type, toll code
             for (var f = 0; f < 256; f++) { sizes[f] = size(f); }
-            // The mark last drawn at each pixel (its type and toll code, plus one): the same
-            // mark again at the same pixel, with none other drawn there since, would change
-            // nothing but its edges' opacity, and is not drawn. Zoomed out, most are such.
-            var w = view.x + 42, last = new Int32Array(w * (view.y + 42));
+            // Marks are placed on whole pixels. The mark last drawn at each pixel is kept (its
+            // type and toll code, plus one): the same mark again at the same pixel, with none
+            // other drawn there since, would change nothing but its edges' opacity, and is
+            // not drawn. Zoomed out, many are such.
+            var w = view.x + 41, last = new Int32Array(w * (view.y + 41));
             for (var i = 0; i < n; i++) {
                 var x = wx[i] * scale - origin.x, y = wy[i] * scale - origin.y;
                 px[i] = x;
                 py[i] = y;
                 if (x < -20 || y < -20 || x > view.x + 20 || y > view.y + 20) { continue; }
-                var key = types[i] * 256 + tolls[i], at = ((y + 20.5) | 0) * w + ((x + 20.5) | 0);
+                var cx = Math.round(x), cy = Math.round(y), key = types[i] * 256 + tolls[i];
+                var at = (cy + 20) * w + cx + 20;
                 if (last[at] === key + 1) { continue; }
                 last[at] = key + 1;
                 var img = images[key];
                 if (!img) { img = images[key] = sprite(types[i], sizes[tolls[i]], tolls[i] > 0); }
-                var s = sizes[tolls[i]];
-                ctx.drawImage(img, Math.round(x - s / 2 - 2), Math.round(y - s / 2 - 2),
-                              img.width / dpr, img.height / dpr);
+                var h = sizes[tolls[i]] >> 1;
+                ctx.drawImage(img, cx - h - 2, cy - h - 2, img.width / dpr, img.height / dpr);
             }
             drawn = true;
             c.setAttribute('data-drawn', String(n));
         },
-        // The topmost incident under a container point (drawn last), or -1.
+        // The topmost incident under a container point (drawn last), or -1. A redraw still
+        // waiting for its frame (the map has moved) is done first: the points' positions are
+        // then those of the map as it is now.
         _hit: function (p) {
+            if (this._frame) {
+                L.Util.cancelAnimFrame(this._frame);
+                this._frame = null;
+                this._draw();
+            }
             if (!drawn) { return -1; }
             for (var i = n - 1; i >= 0; i--) {
                 var r = Math.max(size(tolls[i]) / 2, 6);
