@@ -101,14 +101,22 @@ def read(file: Path, want: str) -> BaseLayers | None:
         return None
 
 
+def _write_whole(file: Path, text: str) -> None:
+    """Write ``text`` to ``file`` whole or not at all (a temporary file beside it, renamed),
+    readable by all, as a file written directly would be."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=file.parent,
+                                     prefix=".map-base-", delete=False) as out:
+        out.write(text)
+    os.chmod(out.name, 0o644)  # a temporary file is the owner's alone
+    os.replace(out.name, file)
+
+
 def write(file: Path, want: str, made: BaseLayers) -> None:
     """Keep the layers at ``file`` (whole or not at all); a failure only costs time."""
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=file.parent,
-                                         prefix=".map-base-", delete=False) as out:
-            json.dump({"key": want, "layers": asdict(made)}, out, separators=(",", ":"))
-        os.replace(out.name, file)
+        _write_whole(file, json.dumps({"key": want, "layers": asdict(made)},
+                                      separators=(",", ":")))
     except OSError as exc:
         log.warning("map base layers not kept at %s: %s", file, exc)
 
@@ -146,12 +154,7 @@ def write_served(folder: Path, functions: str, made: BaseLayers) -> str | None:
     file = folder / name
     try:
         if not file.is_file() or file.read_text(encoding="utf-8") != text:
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder,
-                                             prefix=".map-base-", delete=False) as out:
-                out.write(text)
-            os.chmod(out.name, 0o644)  # a temporary file is the owner's alone
-            os.replace(out.name, file)
+            _write_whole(file, text)
         now = time.time()
         for old in folder.glob("map-base-*.js"):
             if old.name != name and now - old.stat().st_mtime > SERVED_KEEP_S:

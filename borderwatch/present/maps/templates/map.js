@@ -80,10 +80,10 @@ window.bwBaseNow = function (map) {
 };
 
 // streamlit-folium tells the dashboard what the map reports whenever it differs from what
-// it last told, starting from its Python defaults. Those give the click count as None where
-// the map starts it at 0, so every map, once opened, ran the page again for nothing. Start
-// from what the map reports before any click (its script runs before streamlit-folium's
-// first report).
+// it last told, starting from its Python defaults. Those give the click count (added in its
+// pull request 319) as None where the map starts it at 0, so every map, once opened, ran the
+// page again for nothing. Start from what the map reports before any click (its script runs
+// before streamlit-folium's first report); a default of 0 upstream would leave this idle.
 window.bwNoOpeningReport = function () {
     var data = window.__GLOBAL_DATA__;
     var before = data && data.previous_data;
