@@ -62,9 +62,9 @@ window.bwIn = function (group, draw) {
 };
 
 // The base layers (boundaries, place names) are laid out once, where the first view has
-// framed the map: added by that view's framing (bwFit, bwPlace) or, failing that, before
-// its province colours (bwProvinces); a map with no view adds them once its script has
-// run. Laid out at the map's opening view first, each would be projected twice.
+// framed the map: every view frames the map (bwFit, bwPlace) before it colours the
+// provinces (bwProvinces), which adds them; a map with no view adds them once its script
+// has run. Laid out at the map's opening view first, each would be projected twice.
 window.bwBaseLater = function (map, add) {
     if (map._bwBaseDone) { add(); return; }
     map._bwBasePending = map._bwBasePending || [];
@@ -320,7 +320,6 @@ window.bwFit = function (t, bounds) {
     var legend = map.getContainer().querySelector('.bw-legend');
     if (legend) { map._bwObserver.observe(legend); }
     if (!map._bwTouched) { bwFitNow(map); }
-    bwBaseNow(map);
 };
 
 window.bwFitNow = function (map) {
@@ -485,7 +484,6 @@ window.bwPlace = function (t, place) {
         map._bwTouched = true;  // the map is framed on the place, not on the incidents
         map.setView([place[0], place[1]], place[3], {animate: false});
     }
-    bwBaseNow(map);
     L.circleMarker([place[0], place[1]], {radius: 11, color: '#0b3d91', weight: 3,
         fill: false, interactive: false, className: 'bw-place'}).addTo(t.group);
     var name = document.createElement('span');
