@@ -127,6 +127,28 @@ def test_changing_a_filter_updates_count_and_url():
     assert shown(at) > 1 and "type" not in at.query_params
 
 
+def test_the_url_is_written_once_a_change_and_not_when_it_is_the_same(monkeypatch):
+    """Each write makes the browser change its address and redraw every element of the
+    page: a filter change writes it once (not from its callback and again as the page
+    begins), a run that changes nothing does not write it."""
+    from streamlit.runtime.state.query_params import QueryParams
+
+    writes = []
+    original = QueryParams.from_dict
+    monkeypatch.setattr(QueryParams, "from_dict",
+                        lambda self, d: (writes.append(dict(d)), original(self, d))[1])
+    at = app(type="Battles")
+    assert writes == []  # the link is already the view
+    at.number_input(key="w_min_fatalities").set_value(5).run()
+    assert writes == [{"type": ["Battles"], "minfat": "5"}]
+    assert qp(at, "minfat") == ["5"] and qp(at, "type") == ["Battles"]
+    at.run()
+    assert len(writes) == 1
+    at.query_params.clear()  # as a page change in the browser does: put back
+    at.switch_page("pages/trends.py").run()
+    assert len(writes) == 2 and qp(at, "minfat") == ["5"]
+
+
 def test_filters_survive_a_page_change_and_links_carry_them():
     at = app(type="Battles")
     at.switch_page("pages/trends.py").run()
@@ -264,3 +286,14 @@ def test_an_oversized_file_is_refused_with_a_message(tmp_path, monkeypatch):
     assert "MB; files of up to 1.0 MB can be imported" in error.value.replace("\\", "")
     assert "import" not in [b.key for b in at.button]
     assert shown(at) == before
+
+
+def test_the_server_does_no_housekeeping_between_runs():
+    """Streamlit's full garbage collection after every run (~150 ms with the data in
+    memory) and its source watching (every module's path, every run) both delayed each
+    filter change; the dashboard's config turns them off."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+    assert config["server"]["fileWatcherType"] == "none"

@@ -103,7 +103,6 @@ def _setup(title: str) -> View:
     loaded = data.load()
     f, d = state.current(loaded.vocabulary)
     params = vm.to_params(f, d)
-    state.write_url(params)  # a page change clears the URL: put the view back
     base = loaded.frame if d.records == "all" else loaded.counted
     view = View(filters=f, display=d, data=data.filtered(loaded, d.records, f), full=base,
                 user=user, params=params, vocabulary=loaded.vocabulary)
@@ -192,6 +191,7 @@ def page(title: str, heading: str | None = None, *, analysts_only: bool = False,
             # on a filter change the browser draws the new map before it goes through
             # the sidebar's twenty-odd unchanged widgets.
             side_bar(view)
+        state.write_url()  # last: see there
         record(title, time.perf_counter() - start)
 
 

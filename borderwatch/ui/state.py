@@ -27,9 +27,8 @@ def _params() -> dict[str, list[str]]:
 
 
 def commit(f: Filters, d: vm.Display) -> None:
-    """Make ``(f, d)`` this session's view, and write it into the URL."""
+    """Make ``(f, d)`` this session's view (the page's run puts it in the URL: write_url)."""
     st.session_state[STATE] = (f, d)
-    st.query_params.from_dict(vm.to_params(f, d))
 
 
 def current(vocab: Vocabulary) -> tuple[Filters, vm.Display]:
@@ -42,9 +41,18 @@ def current(vocab: Vocabulary) -> tuple[Filters, vm.Display]:
     return f, d
 
 
-def write_url(params: dict[str, str | list[str]]) -> None:
-    """Put the view back in the URL (a page change clears it)."""
-    st.query_params.from_dict(params)
+def write_url() -> None:
+    """Put the session's view in the URL, unless it is there already: once, at the end of
+    a page's run. Every write has the browser change its address and redraw the whole
+    page's elements, so a filter change that wrote it before the map (from its callback,
+    and again as the page began) had the map wait for two such redraws. A page change
+    clears the URL; this puts the view back."""
+    if STATE not in st.session_state:
+        return
+    params = vm.to_params(*st.session_state[STATE])
+    listed = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
+    if listed != _params():
+        st.query_params.from_dict(params)
 
 
 def notices() -> list[str]:
