@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from borderwatch.data.schema import COLUMN_NAMES
 from borderwatch.present import maps
+from borderwatch.present.maps import assets
 from borderwatch.testing.server import MAP_IFRAME as MAP
 from tests.conftest import XSS_URL, synthetic_row
 from tests.e2e.conftest import serve
@@ -158,3 +159,62 @@ def test_the_canvas_layer_opens_every_hostile_record_as_text(many_server, new_pa
         assert any(p in text for text in seen), p  # typed text, shown verbatim
     assert_inert(page)
     assert guard.dialogs == []
+
+
+# Marks drawn both ways on two canvases: Chromium's drawImage (source-over, the answer)
+# and the canvas layer's copy of their pixels into one buffer. Sprites with soft edges and
+# a translucent fill, 400 of them at random whole-pixel places, overlapping, some partly
+# off the canvas; returns the largest difference of any channel, and how many pixels are
+# drawn (not transparent) in each.
+BLIT_VS_DRAWIMAGE = """() => {
+  const W = 160, H = 120, sprites = [];
+  for (const [r, px, dash] of [[3, 7, false], [6, 15, true], [9, 21, false]]) {
+    const c = document.createElement('canvas'); c.width = c.height = px;
+    const x = c.getContext('2d', {willReadFrequently: true});
+    x.globalAlpha = 0.9; x.fillStyle = ['#d55e00', '#0072b2', '#009e73'][sprites.length];
+    x.beginPath(); x.arc(px / 2, px / 2, r, 0, 7); x.fill();
+    x.globalAlpha = 1; x.lineWidth = 1.3; x.strokeStyle = '#1a1a1a';
+    if (dash) { x.setLineDash([3, 2]); }
+    x.stroke(); sprites.push(c);
+  }
+  let seed = 7; const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const ref = document.createElement('canvas'); ref.width = W; ref.height = H;
+  const rc = ref.getContext('2d', {willReadFrequently: true});
+  const buf = new Uint8Array(W * H * 4), words = new Uint32Array(buf.buffer);
+  const pix = sprites.map(s => bwPixels(s));
+  for (let i = 0; i < 400; i++) {
+    const k = Math.floor(rand() * 3), x = Math.floor(rand() * (W + 20)) - 15,
+          y = Math.floor(rand() * (H + 20)) - 15;
+    rc.drawImage(sprites[k], x, y);
+    bwBlit(buf, words, W, H, pix[k], x, y);
+  }
+  const out = document.createElement('canvas'); out.width = W; out.height = H;
+  const oc = out.getContext('2d', {willReadFrequently: true});
+  oc.putImageData(new ImageData(bwStraight(buf), W, H), 0, 0);
+  const a = rc.getImageData(0, 0, W, H).data, b = oc.getImageData(0, 0, W, H).data;
+  // Compared as seen over white: straight colours of nearly transparent pixels differ
+  // widely by rounding alone (both canvases keep premultiplied colour).
+  let worst = 0, drawnA = 0, drawnB = 0;
+  const seen = (d, o, c) => d[o + c] * d[o + 3] / 255 + 255 - d[o + 3];
+  for (let o = 0; o < a.length; o += 4) {
+    for (let c = 0; c < 3; c++) {
+      worst = Math.max(worst, Math.abs(seen(a, o, c) - seen(b, o, c)));
+    }
+    worst = Math.max(worst, Math.abs(a[o + 3] - b[o + 3]));
+  }
+  for (let o = 3; o < a.length; o += 4) { drawnA += a[o] > 0; drawnB += b[o] > 0; }
+  return [worst, drawnA, drawnB];
+}"""
+
+
+def test_the_canvas_layer_draws_its_marks_as_drawimage_would(new_page):
+    """The canvas layer copies its marks' pixels into one buffer (a drawImage per mark
+    took 0.63 s for 100,000 here). Against Chromium's own drawImage of the same marks,
+    overlapping and partly off the canvas, every pixel is within 4 (of 255) in each channel
+    as seen over white, and in its opacity."""
+    page, _ = new_page()
+    page.set_content("<html><body></body></html>")
+    page.add_script_tag(content=(assets.TEMPLATES / "map.js").read_text())
+    worst, drawn_ref, drawn_blit = page.evaluate(BLIT_VS_DRAWIMAGE)
+    assert drawn_ref > 5000 and drawn_blit == drawn_ref
+    assert worst <= 4

@@ -569,6 +569,71 @@ window.bwHotspots = function (t, rows) {
     });
 };
 
+// The canvas layer's drawing (bwDots): marks are copied pixel by pixel into one buffer of
+// premultiplied RGBA, blended over what is beneath as drawImage's source-over would, and
+// put on the canvas at once. A drawImage per mark took 0.63 s for 100,000 here (a CPU
+// canvas), the copies of their few dozen pixels ~0.1 s (medians of 12 draws).
+// A sprite's visible pixels: their positions and premultiplied colours (also as one
+// 32-bit word each, for the opaque ones, copied whole).
+window.bwPixels = function (c) {
+    var d = c.getContext('2d', {willReadFrequently: true})
+        .getImageData(0, 0, c.width, c.height).data;
+    var at = [], rgba = [];
+    for (var o = 0; o < d.length; o += 4) {
+        var a = d[o + 3];
+        if (!a) { continue; }
+        at.push((o >> 2) % c.width, Math.floor((o >> 2) / c.width));
+        rgba.push(Math.round(d[o] * a / 255), Math.round(d[o + 1] * a / 255),
+                  Math.round(d[o + 2] * a / 255), a);
+    }
+    var bytes = Uint8Array.from(rgba);
+    return {xy: Int16Array.from(at), rgba: bytes, words: new Uint32Array(bytes.buffer),
+            n: at.length >> 1, w: c.width, h: c.height, W: 0, off: null};
+};
+// A sprite's pixels over the buffer's (W × H, premultiplied RGBA; `words` the same
+// memory as 32-bit words) at (ox, oy).
+window.bwBlit = function (buf, words, W, H, s, ox, oy) {
+    var xy = s.xy, rgba = s.rgba, sw = s.words, j, m = s.n, o, q, a, k;
+    if (s.W !== W) {  // each pixel's offset in a buffer W wide
+        s.W = W;
+        s.off = new Int32Array(m);
+        for (j = 0; j < m; j++) { s.off[j] = xy[2 * j + 1] * W + xy[2 * j]; }
+    }
+    var inside = ox >= 0 && oy >= 0 && ox + s.w <= W && oy + s.h <= H;
+    var off = s.off, base = oy * W + ox;
+    for (j = 0; j < m; j++) {
+        if (!inside) {
+            var x = ox + xy[2 * j], y = oy + xy[2 * j + 1];
+            if (x < 0 || y < 0 || x >= W || y >= H) { continue; }
+        }
+        o = base + off[j];
+        q = j << 2;
+        a = rgba[q + 3];
+        if (a === 255) {
+            words[o] = sw[j];
+        } else {
+            o <<= 2;
+            k = 255 - a;
+            buf[o] = rgba[q] + (buf[o] * k + 127) / 255;
+            buf[o + 1] = rgba[q + 1] + (buf[o + 1] * k + 127) / 255;
+            buf[o + 2] = rgba[q + 2] + (buf[o + 2] * k + 127) / 255;
+            buf[o + 3] = a + (buf[o + 3] * k + 127) / 255;
+        }
+    }
+};
+// The buffer's premultiplied colours made straight, as ImageData holds them.
+window.bwStraight = function (buf) {
+    for (var o = 0; o < buf.length; o += 4) {
+        var a = buf[o + 3];
+        if (a && a < 255) {
+            buf[o] = Math.min(buf[o] * 255 / a + 0.5, 255);
+            buf[o + 1] = Math.min(buf[o + 1] * 255 / a + 0.5, 255);
+            buf[o + 2] = Math.min(buf[o + 2] * 255 / a + 0.5, 255);
+        }
+    }
+    return new Uint8ClampedArray(buf.buffer);
+};
+
 // Many incidents on one canvas (the Points display beyond what markers can carry). The
 // data is packed: per incident its position quantised to 16 bits within `spec.bbox`
 // [south, west, north, east], its type (an index into spec.types: [colour, name]) and its
@@ -665,11 +730,9 @@ window.bwDots = function (t, spec) {
             c.style.width = view.x + 'px';
             c.style.height = view.y + 'px';
             L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
-            // A canvas in memory, drawn by the CPU: tens of thousands of small images are
-            // drawn there in milliseconds, where a GPU canvas (or the CPU emulating one,
-            // as in a browser without a GPU) issues a command for each.
-            var ctx = c.getContext('2d', {willReadFrequently: true});
-            ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+            // The marks' pixels, copied into one buffer (see bwBlit).
+            var W = c.width, H = c.height, buf = new Uint8Array(W * H * 4);
+            var words = new Uint32Array(buf.buffer);
             var sizes = new Uint8Array(256), images = [];  // by toll code; by type, toll code
             for (var f = 0; f < 256; f++) { sizes[f] = size(f); }
             // Marks are placed on whole pixels. The mark last drawn at each pixel is kept (its
@@ -687,10 +750,16 @@ window.bwDots = function (t, spec) {
                 if (last[at] === key + 1) { continue; }
                 last[at] = key + 1;
                 var img = images[key];
-                if (!img) { img = images[key] = sprite(types[i], sizes[tolls[i]], tolls[i] > 0); }
+                if (!img) {
+                    img = images[key] = bwPixels(sprite(types[i], sizes[tolls[i]],
+                                                        tolls[i] > 0));
+                }
                 var h = sizes[tolls[i]] >> 1;
-                ctx.drawImage(img, cx - h - 2, cy - h - 2, img.width / dpr, img.height / dpr);
+                bwBlit(buf, words, W, H, img, Math.round((cx - h - 2) * dpr),
+                       Math.round((cy - h - 2) * dpr));
             }
+            c.getContext('2d', {willReadFrequently: true})
+                .putImageData(new ImageData(bwStraight(buf), W, H), 0, 0);
             drawn = true;
             c.setAttribute('data-drawn', String(n));
         },
