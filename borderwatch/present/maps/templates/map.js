@@ -573,6 +573,7 @@ window.bwHotspots = function (t, rows) {
 // premultiplied RGBA, blended over what is beneath as drawImage's source-over would, and
 // put on the canvas at once. A drawImage per mark took 0.63 s for 100,000 here (a CPU
 // canvas), the copies of their few dozen pixels ~0.1 s (medians of 12 draws).
+
 // A sprite's visible pixels: their positions and premultiplied colours (also as one
 // 32-bit word each, for the opaque ones, copied whole).
 window.bwPixels = function (c) {
