@@ -575,8 +575,9 @@ window.bwHotspots = function (t, rows) {
 // canvas), the copies of their few dozen pixels ~0.1 s (medians of 12 draws).
 
 // A sprite's visible pixels: their positions and premultiplied colours (also as one
-// 32-bit word each, for the opaque ones, copied whole).
+// 32-bit word each, for the opaque ones, copied whole). Read once per sprite.
 window.bwPixels = function (c) {
+    if (c._bwPixels) { return c._bwPixels; }
     var d = c.getContext('2d', {willReadFrequently: true})
         .getImageData(0, 0, c.width, c.height).data;
     var at = [], rgba = [];
@@ -588,8 +589,9 @@ window.bwPixels = function (c) {
                   Math.round(d[o + 2] * a / 255), a);
     }
     var bytes = Uint8Array.from(rgba);
-    return {xy: Int16Array.from(at), rgba: bytes, words: new Uint32Array(bytes.buffer),
-            n: at.length >> 1, w: c.width, h: c.height, W: 0, off: null};
+    c._bwPixels = {xy: Int16Array.from(at), rgba: bytes, words: new Uint32Array(bytes.buffer),
+                   n: at.length >> 1, w: c.width, h: c.height, W: 0, off: null};
+    return c._bwPixels;
 };
 // A sprite's pixels over the buffer's (W × H, premultiplied RGBA; `words` the same
 // memory as 32-bit words) at (ox, oy).
