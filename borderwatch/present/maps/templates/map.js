@@ -572,7 +572,7 @@ window.bwHotspots = function (t, rows) {
 // The canvas layer's drawing (bwDots): marks are copied pixel by pixel into one buffer of
 // premultiplied RGBA, blended over what is beneath as drawImage's source-over would, and
 // put on the canvas at once. A drawImage per mark took 0.63 s for 100,000 here (a CPU
-// canvas), the copies of their few dozen pixels ~0.1 s (medians of 12 draws).
+// canvas), the copies of their few dozen pixels ~0.12 s (medians of 12 draws).
 
 // A sprite's visible pixels: their positions and premultiplied colours (also as one
 // 32-bit word each, for the opaque ones, copied whole). Read once per sprite.
@@ -675,7 +675,7 @@ window.bwDots = function (t, spec) {
         if (sprites[key]) { return sprites[key]; }
         var c = document.createElement('canvas'), pad = 2, colour = spec.types[type][0];
         c.width = c.height = Math.ceil((px + 2 * pad) * dpr);
-        var ctx = c.getContext('2d', {willReadFrequently: true});  // on the CPU, as the layer
+        var ctx = c.getContext('2d', {willReadFrequently: true});  // read back: bwPixels
         ctx.scale(dpr, dpr);
         ctx.translate(pad, pad);
         ctx.scale(px / 24, px / 24);
