@@ -158,21 +158,33 @@ def presentation_footer(view: View) -> None:
     st.button("Exit presentation mode", on_click=state.set_present, args=("0",))
 
 
+def heading(view: View, text: str, with_caption: bool) -> None:
+    """The page's title, and under it the count and filters."""
+    st.title(text)
+    if with_caption:
+        caption(view)
+
+
 @contextmanager
-def page(title: str, heading: str | None = None, *, analysts_only: bool = False,
-         with_caption: bool = True) -> Iterator[View]:
+def page(title: str, heading_text: str | None = None, *, analysts_only: bool = False,
+         with_caption: bool = True, heading_last: bool = False) -> Iterator[View]:
     """Run a page: everything before and after its own body.
 
     Parameters
     ----------
     title : str
         The browser tab's title.
-    heading : str, optional
+    heading_text : str, optional
         The page's heading (default: ``title``).
     analysts_only : bool
         Stop here, before any control is drawn, unless the user is an analyst.
     with_caption : bool
         Show the count and filters under the heading.
+    heading_last : bool
+        Send the heading after the page's body (it is still shown at the top, in a
+        container made first): the map page's new map then reaches the browser before the
+        heading and controls do, and the browser, which handles each element Streamlit
+        sends in turn, draws it sooner.
     """
     start = time.perf_counter()
     view = None
@@ -180,13 +192,17 @@ def page(title: str, heading: str | None = None, *, analysts_only: bool = False,
         view = _setup(title)
         if analysts_only:
             access.require_analyst(view.user)  # also when opened by its address
-        st.title(heading or title)
-        if with_caption:
-            caption(view)
+        head = st.container()
+        if not heading_last:
+            with head:
+                heading(view, heading_text or title, with_caption)
         yield view
         presentation_footer(view)
     finally:
         if view is not None:
+            if heading_last:
+                with head:
+                    heading(view, heading_text or title, with_caption)
             # The sidebar's controls come after the page's body, also when it stops:
             # on a filter change the browser draws the new map before it goes through
             # the sidebar's twenty-odd unchanged widgets.

@@ -30,35 +30,21 @@ HINTS = {"points": "; click an incident for its full record",
 
 
 def map_page() -> None:
-    with frame.page("Map", "Incident map") as view:
+    # The map is made and sent first, the controls above it after (into a container made
+    # before it): see frame.page's heading_last.
+    with frame.page("Map", "Incident map", heading_last=True) as view:
         d = view.display
         spots = None
-        c3: Any = None
-        if not view.presenting:  # presentation mode shows the content, not the controls
-            with st.container(key="map_controls"):
-                c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
-                display_select("mode", "Display", d, c1)
-                display_select("basemap", "Basemap", d, c2)
-                place_search(d, c4)
-                if d.mode == "hotspots":
-                    hotspot_ui.controls(d)
+        controls = None if view.presenting else st.container(key="map_controls")
+        # Always there, so that the map after it keeps its place in the page (a map
+        # that moved would be drawn again from scratch).
+        notes = None if view.presenting else st.container(key="map_note")
         if d.mode == "hotspots":
             spots = hotspot_ui.result(view)
         picked = _selection(view)
         m = maps.build_map(view.data, d.mode, d.basemap, d.period, vm.place_of(d), spots,
                            presenting=view.presenting, selected=picked, split=True)
         drawn = maps.drawn_mode(m)
-        note = maps.explain(d.mode, drawn, len(view.data))
-        if c3 is not None:
-            if d.mode == "playback":
-                display_select("period", "Step", d, c3)
-            # Always there, so that the map after it keeps its place in the page (a map
-            # that moved would be drawn again from scratch).
-            with st.container(key="map_note"):
-                if note and note.fallback:
-                    st.info(note.text, icon=":material/grid_view:")
-            if note and not note.fallback:
-                c3.caption(note.text)
         with st.container(key="map_frame"):
             # Only the view changes between runs: streamlit-folium keeps the map (and its
             # pan and zoom) and swaps the view's feature group. A click on the canvas
@@ -68,10 +54,31 @@ def map_page() -> None:
                       returned_objects=["last_object_clicked", "last_object_clicked_count"])
         if spots is not None and not view.presenting:
             hotspot_ui.table(view, spots)
-        if not view.presenting:
-            st.caption(f"Hover a province for its totals{HINTS.get(drawn, '')}. Thick black "
-                       f"lines: Afghanistan's international borders. {export.ATTRIBUTION}.")
-            map_as_list(view)
+        if controls is None or notes is None:  # presentation mode shows no controls
+            return
+        st.caption(f"Hover a province for its totals{HINTS.get(drawn, '')}. Thick black "
+                   f"lines: Afghanistan's international borders. {export.ATTRIBUTION}.")
+        map_as_list(view)
+        with controls:
+            map_controls(view, maps.explain(d.mode, drawn, len(view.data)), notes)
+
+
+def map_controls(view: frame.View, note: maps.ModeNote | None, notes: Any) -> None:
+    """The map's display choices and place search, and what the display shows (``note``;
+    a fallback's note in ``notes``, the container above the map)."""
+    d = view.display
+    c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
+    display_select("mode", "Display", d, c1)
+    display_select("basemap", "Basemap", d, c2)
+    place_search(d, c4)
+    if d.mode == "hotspots":
+        hotspot_ui.controls(d)
+    if d.mode == "playback":
+        display_select("period", "Step", d, c3)
+    if note and note.fallback:
+        notes.info(note.text, icon=":material/grid_view:")
+    if note and not note.fallback:
+        c3.caption(note.text)
 
 
 def _selection(view: frame.View) -> tuple[float, float] | None:
