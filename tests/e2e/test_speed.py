@@ -83,6 +83,45 @@ def test_a_filter_change_swaps_the_view_and_keeps_the_map(server, new_page):
     assert guard.dialogs == []
 
 
+def _sent_elements(frames: list) -> list[str]:
+    """The elements in websocket messages from the server, in the order sent."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    kinds = []
+    for payload in frames:
+        msg = ForwardMsg()
+        msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
+        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            kinds.append(msg.delta.new_element.WhichOneof("type"))
+    return kinds
+
+
+def test_a_filter_change_sends_the_map_before_the_rest_of_the_page(server, new_page):
+    """The browser handles Streamlit's elements one after another, so the new map is sent
+    first of the page's elements (heading_last): its view is drawn before the browser goes
+    through the heading, controls and sidebar, which are still shown above and beside it."""
+    page, _guard = new_page((1400, 1100))
+    frames: list = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: frames.append(p)))
+    page.goto(server)
+    _view_drawn(page)
+    page.wait_for_timeout(1000)
+    frames.clear()
+    _mark_old(page)
+    _set_minimum(page, 2)
+    _view_drawn(page)
+    page.wait_for_timeout(1500)  # the rest of the run
+    sent = _sent_elements(frames)
+    assert "component_instance" in sent and "heading" in sent, sent
+    assert sent.index("component_instance") < sent.index("heading")
+    assert sent.index("component_instance") < sent.index("selectbox")  # the Display choice
+    # Where they are shown has not changed: the heading and controls above the map.
+    title = page.get_by_role("heading", name="Incident map").bounding_box()
+    display = page.get_by_label("Display").first.bounding_box()
+    frame = page.locator(MAP).bounding_box()
+    assert title["y"] < display["y"] < frame["y"]
+
+
 @pytest.fixture(scope="module")
 def timed_server(e2e_data, tmp_path_factory):
     """A server that logs each page run (``BORDERWATCH_TIMINGS``): its address, the log."""
@@ -158,6 +197,30 @@ def test_the_canvas_layer_opens_every_hostile_record_as_text(many_server, new_pa
     for p in PAYLOADS:
         assert any(p in text for text in seen), p  # typed text, shown verbatim
     assert_inert(page)
+    assert guard.dialogs == []
+
+
+def test_a_new_view_of_the_canvas_layer_reuses_its_mark_images(many_server, new_page):
+    """A mark's image is made (and its pixels read back) once per page, not again for
+    every view: a filter change that keeps only marks already drawn makes no new one."""
+    page, guard = new_page((1400, 1100))
+    page.goto(f"{many_server}/?mode=points")
+    canvas = page.frame_locator(MAP).locator("canvas.bw-dots[data-drawn]")
+    canvas.wait_for(state="attached", timeout=60_000)
+    frame = _frame(page)
+    made = frame.evaluate("""() => { const s = Object.values(window.bwSprites);
+      s.forEach(c => { c.bwOld = true; }); return s.length; }""")
+    assert made > 0
+    _mark_old(page)
+    search = page.get_by_label("Search notes, places and sources")
+    search.fill("Kabul")  # the filler alone: marks of one type and toll, drawn already
+    search.press("Enter")
+    _view_drawn(page)
+    expect(page.frame_locator(MAP).locator(f"canvas.bw-dots[data-drawn='{FILLER}']")
+           ).to_have_count(1)
+    assert frame.evaluate("""() => Object.values(window.bwSprites).filter(
+      c => !c.bwOld).length""") == 0
+    assert frame.evaluate("Object.keys(window.bwSprites).length") == made
     assert guard.dialogs == []
 
 

@@ -669,11 +669,15 @@ window.bwDots = function (t, spec) {
     var tollText = function (i) {
         return tolls[i] === 0 ? 'unknown' : tolls[i] === 255 ? '254 or more' : String(tolls[i] - 1);
     };
-    var sprites = {}, dpr = window.devicePixelRatio || 1;
+    var dpr = window.devicePixelRatio || 1;
+    // A mark's image, kept for the page's life (a new view draws the same marks: making and
+    // reading back their images again took ~4 ms a view): at most one per colour, size
+    // (5 to 24 px) and dashing.
+    var sprites = window.bwSprites = window.bwSprites || {};
     function sprite(type, px, known) {
-        var key = type + ':' + px + ':' + known;
+        var colour = spec.types[type][0], key = colour + ':' + px + ':' + known + ':' + dpr;
         if (sprites[key]) { return sprites[key]; }
-        var c = document.createElement('canvas'), pad = 2, colour = spec.types[type][0];
+        var c = document.createElement('canvas'), pad = 2;
         c.width = c.height = Math.ceil((px + 2 * pad) * dpr);
         var ctx = c.getContext('2d', {willReadFrequently: true});  // read back: bwPixels
         ctx.scale(dpr, dpr);
