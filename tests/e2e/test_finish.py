@@ -218,3 +218,9 @@ def test_no_page_overflows_and_the_legend_leaves_the_map_clear(curated_server, n
         legend = frame.locator(".bw-legend").first.evaluate(
             "e => e.offsetWidth * e.offsetHeight")
         assert legend <= 0.25 * area
+        # The map's scale is not covered by its attribution (which wraps on a phone).
+        scale = frame.locator(".leaflet-control-scale").bounding_box()
+        credit = frame.locator(".leaflet-control-attribution").bounding_box()
+        apart = (scale["x"] + scale["width"] <= credit["x"]
+                 or credit["y"] + credit["height"] <= scale["y"])
+        assert apart, (scale, credit)

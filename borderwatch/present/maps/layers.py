@@ -68,9 +68,9 @@ class Setup(JSCSSMixin):
           .bw-context small { display: block; font-size: 12px; line-height: 1.35; }
           .bw-presenting .bw-legend, .bw-presenting .bw-label { font-size: 18px; }
           .bw-presenting .bw-label { line-height: 20px; }
-          .bw-context { max-width: 460px; overflow-wrap: anywhere; }
-          .bw-context small { display: block; font-size: 12px; line-height: 1.35; }
           .bw-presenting .bw-legend { max-width: 320px; }
+          /* A narrow map's attribution wraps: beside the scale, not over it. */
+          .leaflet-right .leaflet-control-attribution { max-width: calc(100vw - 120px); }
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
