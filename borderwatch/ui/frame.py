@@ -188,6 +188,7 @@ def page(title: str, heading_text: str | None = None, *, analysts_only: bool = F
     """
     start = time.perf_counter()
     view = None
+    head = None
     try:
         view = _setup(title)
         if analysts_only:
@@ -200,7 +201,7 @@ def page(title: str, heading_text: str | None = None, *, analysts_only: bool = F
         presentation_footer(view)
     finally:
         if view is not None:
-            if heading_last:
+            if heading_last and head is not None:
                 with head:
                     heading(view, heading_text or title, with_caption)
             # The sidebar's controls come after the page's body, also when it stops:
