@@ -193,15 +193,15 @@ def page(title: str, heading_text: str | None = None, *, analysts_only: bool = F
         view = _setup(title)
         if analysts_only:
             access.require_analyst(view.user)  # also when opened by its address
-        head = st.container()
-        if not heading_last:
-            with head:
-                heading(view, heading_text or title, with_caption)
+        if heading_last:
+            head = st.container()  # filled after the body, in the finally below
+        else:
+            heading(view, heading_text or title, with_caption)
         yield view
         presentation_footer(view)
     finally:
         if view is not None:
-            if heading_last and head is not None:
+            if head is not None:
                 with head:
                     heading(view, heading_text or title, with_caption)
             # The sidebar's controls come after the page's body, also when it stops:
