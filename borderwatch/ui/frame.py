@@ -36,6 +36,12 @@ PAGE_CSS = """
   [role="button"]:focus-visible, [role="tab"]:focus-visible, [tabindex]:focus-visible,
   iframe:focus-visible {
     outline: 3px solid #0b3d91 !important; outline-offset: 2px !important; }
+  /* No fading of every element while the page reruns: Streamlit fades each one (an opacity
+     transition, after 0.5 s), and the browser gives each its own compositing layer from the
+     start of every run. Without a GPU (a VM, or Chromium drawing on the CPU), those forty
+     layers held the new map back ~150 ms a filter change. The header's "Running" status
+     still shows that the page is updating. */
+  [data-stale="true"] { opacity: 1 !important; transition: none !important; }
   h2 { font-size: 1.45rem !important; }
   /* Headline figures wrap rather than being cut off ("at least 2,…"). */
   .st-key-figures [data-testid="stMetricValue"] > div,
