@@ -193,3 +193,35 @@ def test_a_view_refers_to_the_frames_notes_and_reads_like_a_copy(sample):
     assert not shared_text.is_shared(tables.incidents_table(view)["notes"])
     assert export.csv_bytes(view) == export.csv_bytes(df[mask])
     assert export.geojson_bytes(view) == export.geojson_bytes(df[mask])
+
+
+def test_the_sidebar_shape_changes_only_with_what_its_controls_offer():
+    """A change of the view that leaves the sidebar's controls as they were runs only the
+    page's view parts (state.changed): a toll minimum, an actor, the text, the border
+    distance, a display choice. One that changes what a control offers (sub-event types by
+    event type, provinces by country), the dates, the records counted or presentation mode
+    runs the whole page, as does a display (its own settings) or a place (its button)."""
+    f, d = flt.Filters(), view.Display()
+    shape = view.sidebar_shape(f, d)
+    same = [view.with_field(f, d, "min_fatalities", 3),
+            view.with_field(f, d, "include_unknown", True),
+            view.with_field(f, d, "actors", ("Taliban",)),
+            view.with_field(f, d, "sub_event_types", ("Armed clash",)),
+            view.with_field(f, d, "provinces", ("Khost",)),
+            view.with_field(f, d, "datasets", ("curated",)),
+            view.with_field(f, d, "text", "Darvoz"),
+            view.with_field(f, d, "max_border_km", 25.0),
+            view.with_field(f, d, "basemap", "osm"),
+            view.with_field(f, d, "period", "week"),
+            view.with_field(f, d, "hs_metric", "fatalities")]
+    assert all(view.sidebar_shape(*v) == shape for v in same)
+    other = [view.with_field(f, d, "event_types", ("Battles",)),
+             view.with_field(f, d, "countries", ("Tajikistan",)),
+             view.with_field(f, d, "start", dt.date(2024, 1, 1)),
+             view.with_field(f, d, "end", dt.date(2024, 12, 31)),
+             view.with_field(f, d, "records", "all"),
+             view.with_field(f, d, "present", "1"),
+             view.with_field(f, d, "mode", "points"),
+             view.with_field(f, d, "hs_unit", "provinces"),
+             view.with_field(f, d, "place", "1221328")]
+    assert all(view.sidebar_shape(*v) != shape for v in other)

@@ -311,3 +311,15 @@ def with_field(f: Filters, d: Display, name: str, value: Any) -> tuple[Filters, 
     if name in FILTER_FIELDS:
         return replace(f, **{name: value}), d
     return f, replace(d, **{name: value})
+
+
+def sidebar_shape(f: Filters, d: Display) -> tuple[Any, ...]:
+    """What the sidebar's filter controls and the map's display controls show besides
+    their own values (the controls that follow from the whole view, Reset and "include
+    unknown toll", are view parts): the sub-event types and the provinces offered, the
+    dates, which records are counted, whether the page is presented, and the display's
+    own settings (hot spots, playback) and place. A change of the view that leaves this
+    the same need not redraw those controls: only the parts of the page that show the view
+    run again."""
+    return (f.event_types, f.countries, f.start, f.end, d.records, d.present, d.mode,
+            d.hs_unit, d.place)

@@ -3,7 +3,6 @@ version, so an import or an undo shows on the next page view."""
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -106,24 +105,35 @@ class Kept:
 
     Bounded by rows as well as by views: each kept view is a copy of its rows, some 340 MB
     per million, so at a million incidents only views of up to ``rows`` rows in all are
-    kept (a bigger one is filtered again when asked for). One least-recently-used cache
-    weighs each view by its rows, and at least ``rows / views``.
+    kept. One least-recently-used cache weighs each view by its rows, and at least
+    ``rows / views``. A bigger view is kept alone, and only until another view is made
+    (which it is released before, so that two are never held at once).
     """
 
     def __init__(self, views: int = 4, rows: int = 400_000) -> None:
         least = rows // views
         self._kept: cachetools.LRUCache[Hashable, pd.DataFrame] = cachetools.LRUCache(
             maxsize=rows, getsizeof=lambda df: max(len(df), least))
+        # The last view too big to keep among the others, until another view is made: the
+        # parts of one page run that show the view (frame.in_view) each ask for it.
+        self._last: tuple[Hashable, pd.DataFrame] | None = None
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         with self._lock:
             found = self._kept.get(key)
+            if found is None and self._last is not None and self._last[0] == key:
+                found = self._last[1]
+            if found is None:
+                self._last = None  # let it go before a new view is made, not after
         if found is not None:
             return found
         df = make()
-        with self._lock, contextlib.suppress(ValueError):  # too big to keep
-            self._kept[key] = df
+        with self._lock:
+            try:
+                self._kept[key] = df
+            except ValueError:  # too big to keep among the others
+                self._last = (key, df)
         return df
 
 

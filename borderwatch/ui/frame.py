@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import quote
 
 import pandas as pd
@@ -99,6 +100,15 @@ def record(page: str, seconds: float) -> None:
             out.write(json.dumps({"page": page, "seconds": seconds, "at": time.time()}) + "\n")
 
 
+def current_view(user: auth.User) -> View:
+    """The session's view of the incidents as they are now."""
+    loaded = data.load()
+    f, d = state.current(loaded.vocabulary)
+    base = loaded.frame if d.records == "all" else loaded.counted
+    return View(filters=f, display=d, data=data.filtered(loaded, d.records, f), full=base,
+                user=user, params=vm.to_params(f, d), vocabulary=loaded.vocabulary)
+
+
 def _setup(title: str) -> View:
     st.set_page_config(page_title=f"{title} · Borderwatch", page_icon=sidebar.ICON,
                        layout="wide")
@@ -106,26 +116,36 @@ def _setup(title: str) -> View:
     data.configure()
     st.html(PAGE_CSS)
     user = access.gate()
-    loaded = data.load()
-    f, d = state.current(loaded.vocabulary)
-    params = vm.to_params(f, d)
-    base = loaded.frame if d.records == "all" else loaded.counted
-    view = View(filters=f, display=d, data=data.filtered(loaded, d.records, f), full=base,
-                user=user, params=params, vocabulary=loaded.vocabulary)
+    st.session_state[state.PARTS_ONLY] = False  # until a page says otherwise (view_page)
+    return current_view(user)
+
+
+def notices(view: View) -> None:
+    """What the page says about its view before anything else: in presentation mode the
+    count and filters; otherwise what was dropped from the link it opened with. And that
+    the view holds synthetic incidents, if it does."""
     if view.presenting:
         st.html(PRESENTATION_CSS)
         st.info(f"**{len(view.data):,}** of {view.total:,} incidents · "
-                + md_escape(flt.describe(f)), icon=":material/filter_alt:")
+                + md_escape(flt.describe(view.filters)), icon=":material/filter_alt:")
         with st.container(key="page_notices"):
             synthetic_banner(view)
-        return view
+        return
     # Notices come and go with the view; in a container that is always there, so that
     # what follows keeps its place in the page (the map would otherwise be drawn anew).
     with st.container(key="page_notices"):
         for notice in state.notices():
             st.warning(notice, icon=":material/link_off:")
         synthetic_banner(view)
-    return view
+
+
+@st.fragment(key=state.VIEW_PARTS)
+def in_view(draw: Callable[[View], None], user: auth.User) -> None:
+    """A part of the page that shows the view (``draw(view)``). Every such part runs again,
+    alone, on a change of the view that leaves the rest of the page as it was (see
+    state.changed); each computes the view afresh (from caches). The URL follows."""
+    draw(current_view(user))
+    state.write_url()
 
 
 def synthetic_banner(view: View) -> None:
@@ -173,7 +193,7 @@ def heading(view: View, text: str, with_caption: bool) -> None:
 
 @contextmanager
 def page(title: str, heading_text: str | None = None, *, analysts_only: bool = False,
-         with_caption: bool = True, heading_last: bool = False) -> Iterator[View]:
+         with_caption: bool = True) -> Iterator[View]:
     """Run a page: everything before and after its own body.
 
     Parameters
@@ -186,30 +206,19 @@ def page(title: str, heading_text: str | None = None, *, analysts_only: bool = F
         Stop here, before any control is drawn, unless the user is an analyst.
     with_caption : bool
         Show the count and filters under the heading.
-    heading_last : bool
-        Send the heading after the page's body (it is still shown at the top, in a
-        container made first): the map page's new map then reaches the browser before the
-        heading and controls do, and the browser, which handles each element Streamlit
-        sends in turn, draws it sooner.
     """
     start = time.perf_counter()
     view = None
-    head = None
     try:
         view = _setup(title)
+        notices(view)
         if analysts_only:
             access.require_analyst(view.user)  # also when opened by its address
-        if heading_last:
-            head = st.container()  # filled after the body, in the finally below
-        else:
-            heading(view, heading_text or title, with_caption)
+        heading(view, heading_text or title, with_caption)
         yield view
         presentation_footer(view)
     finally:
         if view is not None:
-            if head is not None:
-                with head:
-                    heading(view, heading_text or title, with_caption)
             # The sidebar's controls come after the page's body, also when it stops:
             # on a filter change the browser draws the new map before it goes through
             # the sidebar's twenty-odd unchanged widgets.
@@ -218,11 +227,58 @@ def page(title: str, heading_text: str | None = None, *, analysts_only: bool = F
         record(title, time.perf_counter() - start)
 
 
+def view_page(title: str, heading_text: str, body: Callable[[View], None],
+              controls: Callable[[View], None] | None = None) -> None:
+    """Run a page whose body shows the view as a view part (in_view), as do its notices,
+    the count under its heading and the sidebar's count, links and share link. A filter or
+    display change that leaves the sidebar's controls and the page's own ``controls`` as
+    they were (vm.sidebar_shape) runs those parts again and not the page: on the map page
+    the browser then has a dozen elements to redraw, not fifty, before it shows the new map.
+
+    The heading and ``controls`` are shown above the body but sent after it, into a
+    container made first: the browser, which handles the elements it gets one after the
+    other, draws the body (the map) sooner."""
+    start = time.perf_counter()
+    view = None
+    try:
+        view = _setup(title)
+        st.session_state[state.PARTS_ONLY] = True
+        part = partial(in_view, user=view.user)
+        part(notices)
+        top = st.container()
+        part(partial(_view_body, body))
+        with top:
+            st.title(heading_text)
+            part(caption)
+            if controls is not None and not view.presenting:
+                controls(view)
+    finally:
+        if view is not None:
+            side_bar(view)
+        state.write_url()
+        record(title, time.perf_counter() - start)
+
+
+def _view_body(body: Callable[[View], None], view: View) -> None:
+    start = time.perf_counter()
+    body(view)
+    presentation_footer(view)
+    record("view", time.perf_counter() - start)
+
+
 def side_bar(view: View) -> None:
-    """The filters, display choices, share link and identity (not in presentation mode)."""
+    """The filters, display choices, share link and identity (not in presentation mode).
+    The parts that show the view (count, links, share link) are view parts (in_view)."""
     if view.presenting:
         return
     with st.sidebar:
-        sidebar.sidebar(view.filters, view.display, view.vocabulary, view.params, view.user,
-                        len(view.data), view.total)
+        st.markdown("**Borderwatch**")
+        in_view(sidebar.summary, view.user)
+        sidebar.controls(view.filters, view.display, view.vocabulary,
+                         partial(in_view, user=view.user))
+        # Its link shows the view only when it is open: closed, not a view part.
+        if st.session_state.get(sidebar.SHARE_OPEN):
+            in_view(sidebar.share, view.user)
+        else:
+            sidebar.share(view)
         access.identity(view.user)

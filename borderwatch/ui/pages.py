@@ -3,8 +3,6 @@ the logic they show lives in the package."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -13,7 +11,7 @@ from borderwatch.data.schema import LABELS
 from borderwatch.present import charts, export, maps, tables
 from borderwatch.present import view as vm
 from borderwatch.present.maps import selection
-from borderwatch.ui import figures, frame
+from borderwatch.ui import figures, frame, state
 from borderwatch.ui import hotspots as hotspot_ui
 from borderwatch.ui.places import place_search
 from borderwatch.ui.sidebar import display_select
@@ -30,42 +28,47 @@ HINTS = {"points": "; click an incident for its full record",
 
 
 def map_page() -> None:
-    # The map is made and sent first, the controls above it after (into a container made
-    # before it): see frame.page's heading_last.
-    with frame.page("Map", "Incident map", heading_last=True) as view:
-        d = view.display
-        spots = None
-        controls = None if view.presenting else st.container(key="map_controls")
-        # Always there, so that the map after it keeps its place in the page (a map
-        # that moved would be drawn again from scratch).
-        notes = None if view.presenting else st.container(key="map_note")
-        if d.mode == "hotspots":
-            spots = hotspot_ui.result(view)
-        picked = _selection(view)
-        m = maps.build_map(view.data, d.mode, d.basemap, d.period, vm.place_of(d), spots,
-                           presenting=view.presenting, selected=picked, split=True)
-        drawn = maps.drawn_mode(m)
-        with st.container(key="map_frame"):
-            # Only the view changes between runs: streamlit-folium keeps the map (and its
-            # pan and zoom) and swaps the view's feature group. A click on the canvas
-            # layer comes back as the last clicked object (see _selection).
-            st_folium(m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
-                      feature_group_to_add=m.view,
-                      returned_objects=["last_object_clicked", "last_object_clicked_count"])
-        if spots is not None and not view.presenting:
-            hotspot_ui.table(view, spots)
-        if controls is None or notes is None:  # presentation mode shows no controls
-            return
-        st.caption(f"Hover a province for its totals{HINTS.get(drawn, '')}. Thick black "
-                   f"lines: Afghanistan's international borders. {export.ATTRIBUTION}.")
-        map_as_list(view)
-        with controls:
-            map_controls(view, maps.explain(d.mode, drawn, len(view.data)), notes)
+    # The map's parts of the page run alone on a filter change: see frame.view_page.
+    frame.view_page("Map", "Incident map", map_body, map_controls)
 
 
-def map_controls(view: frame.View, note: maps.ModeNote | None, notes: Any) -> None:
-    """The map's display choices and place search, and what the display shows (``note``;
-    a fallback's note in ``notes``, the container above the map)."""
+def map_body(view: frame.View) -> None:
+    """The map, what its display shows, and its text alternative: a view part."""
+    d = view.display
+    spots = None
+    # Always there, so that the map after it keeps its place in the page (a map
+    # that moved would be drawn again from scratch).
+    notes = None if view.presenting else st.container(key="map_note")
+    if d.mode == "hotspots":
+        spots = hotspot_ui.result(view)
+    picked = _selection(view)
+    m = maps.build_map(view.data, d.mode, d.basemap, d.period, vm.place_of(d), spots,
+                       presenting=view.presenting, selected=picked, split=True)
+    drawn = maps.drawn_mode(m)
+    with st.container(key="map_frame"):
+        # Only the view changes between runs: streamlit-folium keeps the map (and its
+        # pan and zoom) and swaps the view's feature group. A click on the canvas
+        # layer comes back as the last clicked object (see _selection).
+        st_folium(m, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
+                  feature_group_to_add=m.view,
+                  returned_objects=["last_object_clicked", "last_object_clicked_count"])
+    if spots is not None and not view.presenting:
+        hotspot_ui.table(view, spots)
+    if notes is None:  # presentation mode shows no controls
+        return
+    note = maps.explain(d.mode, drawn, len(view.data))
+    if note and note.fallback:
+        notes.info(note.text, icon=":material/grid_view:")
+    elif note:
+        notes.caption(note.text)
+    st.caption(f"Hover a province for its totals{HINTS.get(drawn, '')}. Thick black "
+               f"lines: Afghanistan's international borders. {export.ATTRIBUTION}.")
+    map_as_list(view)
+
+
+def map_controls(view: frame.View) -> None:
+    """The map's display choices and place search (not a view part: a change of one that
+    changes these controls runs the whole page, see vm.sidebar_shape)."""
     d = view.display
     c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
     display_select("mode", "Display", d, c1)
@@ -75,10 +78,6 @@ def map_controls(view: frame.View, note: maps.ModeNote | None, notes: Any) -> No
         hotspot_ui.controls(d)
     if d.mode == "playback":
         display_select("period", "Step", d, c3)
-    if note and note.fallback:
-        notes.info(note.text, icon=":material/grid_view:")
-    if note and not note.fallback:
-        c3.caption(note.text)
 
 
 def _selection(view: frame.View) -> tuple[float, float] | None:
@@ -93,7 +92,7 @@ def _selection(view: frame.View) -> tuple[float, float] | None:
 def map_as_list(view: frame.View) -> None:
     """The map's text alternative: the incidents it shows, newest first, as a table."""
     shown = st.expander("Map as a list", icon=":material/list:", key="map_list_open",
-                        on_change="rerun")
+                        on_change=state.whole_page)
     if not shown.open:  # drawn only when opened: a 200-row table costs every page view
         return
     with shown:

@@ -18,13 +18,13 @@ SUGGESTIONS = 6
 def _choose(key: str) -> None:
     f, d = st.session_state[state.STATE]
     chosen = st.session_state.get(key)
-    state.commit(*vm.with_field(f, d, "place", str(chosen or "")))
+    state.changed(*vm.with_field(f, d, "place", str(chosen or "")))
 
 
 def _clear() -> None:
     f, d = st.session_state[state.STATE]
-    state.commit(*vm.with_field(f, d, "place", ""))
     st.session_state["place_query"] = ""
+    state.changed(*vm.with_field(f, d, "place", ""))
 
 
 def place_search(d: vm.Display, container: Any = st) -> None:

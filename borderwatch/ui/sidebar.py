@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from borderwatch import ROOT, auth
 from borderwatch.analysis.filters import (
@@ -20,6 +21,14 @@ from borderwatch.data.schema import EVENT_TYPES
 from borderwatch.present import view as vm
 from borderwatch.ui import state
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from borderwatch.ui.frame import View
+
+    # Draws a part of the page that shows the view, given how (frame.in_view).
+    Part = Callable[[Callable[[View], None]], None]
+
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("dashboard.py", "Map", ":material/map:"),
     ("pages/trends.py", "Trends", ":material/bar_chart:"),
@@ -30,6 +39,9 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 ANALYST_PAGES = {"pages/upload.py"}  # the others are every signed-in user's
 # A local file: a material icon would make the browser fetch it from Google's font CDN.
 ICON = str(ROOT / "static" / "borderwatch.png")
+
+
+SHARE_OPEN = "share_open"  # the share expander's key: whether it is open
 
 
 def share_link(params: dict[str, str | list[str]]) -> str:
@@ -44,7 +56,13 @@ def navigation(params: dict[str, str | list[str]], user: auth.User) -> None:
     for path, label, icon in PAGES:
         if path in ANALYST_PAGES and not user.is_analyst:
             continue
-        st.page_link(path, label=label, icon=icon, query_params=params)
+        try:
+            st.page_link(path, label=label, icon=icon, query_params=params)
+        except StreamlitPageNotFoundError:
+            # Where the pages are known only while a page's script runs (Streamlit's
+            # AppTest makes its registry anew for each run), a view part run alone cannot
+            # link them: the whole page runs instead.
+            st.rerun()
 
 
 def _options(known: frozenset[str], chosen: tuple[str, ...]) -> list[str]:
@@ -79,8 +97,9 @@ def date_widgets(f: Filters, vocab: Vocabulary) -> None:
              **state.bind_quick_range(f, hi))
 
 
-def filter_widgets(f: Filters, vocab: Vocabulary) -> None:
-    """Every filter, bound to the view (each change is written to the URL)."""
+def filter_widgets(f: Filters, vocab: Vocabulary, part: Part) -> None:
+    """Every filter, bound to the view (each change is written to the URL). The controls
+    whose state follows from the whole view are drawn as view parts (``part``)."""
     date_widgets(f, vocab)
     st.multiselect("Actor (either side)", _options(vocab.actors, f.actors),
                    placeholder="All actors", **state.bind("actors", list(f.actors)))
@@ -102,14 +121,23 @@ def filter_widgets(f: Filters, vocab: Vocabulary) -> None:
                     help="Incidents whose toll is unknown are not counted as zero: they are "
                          "left out when a minimum is set, unless you include them below.",
                     **state.bind("min_fatalities", f.min_fatalities))
-    st.checkbox("Include incidents with an unknown toll", disabled=not f.min_fatalities,
-                **state.bind("include_unknown", f.include_unknown))
+    part(include_unknown)  # enabled by a minimum: shows the view
     st.number_input("Within km of an Afghan border", min_value=0.0, step=5.0, format="%g",
                     value=None, placeholder="Any distance",
                     **state.bind("max_border_km", f.max_border_km))
     st.text_input("Search notes, places and sources", max_chars=MAX_TEXT,
                   placeholder="e.g. Darvoz, border, Dawn", **state.bind("text", f.text))
-    st.button("Reset filters", on_click=state.reset_filters, disabled=f.is_default(),
+    part(reset)
+
+
+def include_unknown(view: View) -> None:
+    f = view.filters
+    st.checkbox("Include incidents with an unknown toll", disabled=not f.min_fatalities,
+                **state.bind("include_unknown", f.include_unknown))
+
+
+def reset(view: View) -> None:
+    st.button("Reset filters", on_click=state.reset_filters, disabled=view.filters.is_default(),
               width="stretch")
 
 
@@ -120,20 +148,26 @@ def display_select(name: str, label: str, d: vm.Display, container: Any = st) ->
                         **state.bind(name, getattr(d, name)))
 
 
-def sidebar(f: Filters, d: vm.Display, vocab: Vocabulary, params: dict[str, str | list[str]],
-            user: auth.User, shown: int, total: int) -> None:
-    """The shared sidebar (call inside ``with st.sidebar``)."""
-    st.markdown("**Borderwatch**")
-    navigation(params, user)
-    st.metric("Incidents shown", f"{shown:,}", help="Incidents matching the filters")
-    st.caption(f"of {total:,} in the data")
-    filter_widgets(f, vocab)
+def summary(view: View) -> None:
+    """The sidebar's head: the pages (each link carrying the view) and the count."""
+    navigation(view.params, view.user)
+    st.metric("Incidents shown", f"{len(view.data):,}", help="Incidents matching the filters")
+    st.caption(f"of {view.total:,} in the data")
+
+
+def controls(f: Filters, d: vm.Display, vocab: Vocabulary, part: Part) -> None:
+    """Every filter, and which records are counted."""
+    filter_widgets(f, vocab, part)
     display_select("records", "Linked reports", d)
-    share = st.expander("Share this view", icon=":material/link:", key="share_open",
-                        on_change="rerun")
+
+
+def share(view: View) -> None:
+    """The link to this view, and presentation mode."""
+    share = st.expander("Share this view", icon=":material/link:", key=SHARE_OPEN,
+                        on_change=state.whole_page)
     with share:
         if share.open:  # st.code's highlighter is a 1.5 MB script: loaded only when asked
             st.caption("Copy the link: it opens this page with these filters.")
-            st.code(share_link(params), language=None, wrap_lines=True)
+            st.code(share_link(view.params), language=None, wrap_lines=True)
         st.button("Presentation mode", on_click=state.set_present, args=("1",),
                   icon=":material/slideshow:", width="stretch")

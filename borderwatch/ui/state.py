@@ -19,6 +19,11 @@ from borderwatch.present import view as vm
 
 STATE = "bw_view"
 NOTICES = "bw_notices"
+# The fragment key of every part of a page that shows the view (frame.in_view), and
+# whether the page last run draws its body as such a part (only then can a change of the
+# view run those parts alone).
+VIEW_PARTS = "bw_view_parts"
+PARTS_ONLY = "bw_parts_only"
 DATE_ERRORS = "bw_date_errors"  # field -> (the text typed, what is wrong with it)
 
 
@@ -29,6 +34,29 @@ def _params() -> dict[str, list[str]]:
 def commit(f: Filters, d: vm.Display) -> None:
     """Make ``(f, d)`` this session's view (the page's run puts it in the URL: write_url)."""
     st.session_state[STATE] = (f, d)
+
+
+def changed(f: Filters, d: vm.Display) -> None:
+    """From a widget's callback: make ``(f, d)`` the view, and choose what runs again.
+
+    When the page's body shows the view in parts of its own (the map page) and the
+    sidebar's controls look the same for the new view (vm.sidebar_shape), only those parts
+    run again: the map, its heading and the sidebar's count, links and share link, not
+    the twenty-odd unchanged controls, which the browser would redraw one by one before it
+    showed the new map. Otherwise the whole page runs again."""
+    before = st.session_state.get(STATE)
+    commit(f, d)
+    if (st.session_state.get(PARTS_ONLY) and before is not None
+            and vm.sidebar_shape(*before) == vm.sidebar_shape(f, d)):
+        st.rerun(VIEW_PARTS)
+    st.rerun()  # the whole page, also for a widget inside a part (Presentation mode)
+
+
+def whole_page() -> None:
+    """A callback: the whole page runs again (an expander opened that draws its content
+    only when open; from inside a view part, two such openings in quick succession could
+    leave the second one drawn closed)."""
+    st.rerun()
 
 
 def current(vocab: Vocabulary) -> tuple[Filters, vm.Display]:
@@ -69,7 +97,7 @@ def _changed(name: str, key: str) -> None:
         value = vm.coerce(name, None) if name not in vm.CHOICES else getattr(vm.Display(),
                                                                               name)
     st.session_state[NOTICES] = []
-    commit(*vm.with_field(f, d, name, value))
+    changed(*vm.with_field(f, d, name, value))
 
 
 def reset_filters() -> None:
@@ -83,7 +111,7 @@ def reset_filters() -> None:
 def set_present(value: str) -> None:
     """Presentation mode on ("1") or off ("0")."""
     f, d = st.session_state[STATE]
-    commit(f, vm.with_field(f, d, "present", value)[1])
+    changed(f, vm.with_field(f, d, "present", value)[1])
 
 
 def bind(name: str, value: Any) -> dict[str, Any]:

@@ -5,6 +5,9 @@ escaped (hostile texts in every field, every popup opened)."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pandas as pd
 import pytest
 from playwright.sync_api import expect
@@ -96,30 +99,81 @@ def _sent_elements(frames: list) -> list[str]:
     return kinds
 
 
-def test_a_filter_change_sends_the_map_before_the_rest_of_the_page(server, new_page):
-    """The browser handles Streamlit's elements one after another, so the new map is sent
-    first of the page's elements (heading_last): its view is drawn before the browser goes
-    through the heading, controls and sidebar, which are still shown above and beside it."""
-    page, _guard = new_page((1400, 1100))
+def _change(page, frames: list, act) -> list[str]:
+    """The elements sent for one change of the view (``act(page)``), in order."""
+    frames.clear()
+    _mark_old(page)
+    act(page)
+    _view_drawn(page)
+    page.wait_for_timeout(1500)  # the rest of the run
+    return _sent_elements(frames)
+
+
+def _recording(page) -> list:
     frames: list = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda p: frames.append(p)))
+    return frames
+
+
+def test_a_page_run_sends_the_map_before_the_rest_of_the_page(server, new_page):
+    """The browser handles Streamlit's elements one after another, so a run of the whole
+    page (here: an event type, which narrows the sub-event types) sends the new map first
+    of its elements (frame.view_page): its view is drawn before the browser goes through
+    the heading, controls and sidebar, which are still shown above and beside it."""
+    page, _guard = new_page((1400, 1100))
+    frames = _recording(page)
     page.goto(server)
     _view_drawn(page)
     page.wait_for_timeout(1000)
-    frames.clear()
-    _mark_old(page)
-    _set_minimum(page, 2)
-    _view_drawn(page)
-    page.wait_for_timeout(1500)  # the rest of the run
-    sent = _sent_elements(frames)
+    sent = _change(page, frames, _battles)
     assert "component_instance" in sent and "heading" in sent, sent
     assert sent.index("component_instance") < sent.index("heading")
     assert sent.index("component_instance") < sent.index("selectbox")  # the Display choice
+    assert sent.index("component_instance") < sent.index("multiselect")  # the filters
     # Where they are shown has not changed: the heading and controls above the map.
     title = page.get_by_role("heading", name="Incident map").bounding_box()
     display = page.get_by_label("Display").first.bounding_box()
     frame = page.locator(MAP).bounding_box()
     assert title["y"] < display["y"] < frame["y"]
+
+
+def _battles(page) -> None:
+    page.get_by_label("Event type").first.click()
+    page.get_by_role("option", name="Battles").click()
+    page.keyboard.press("Escape")
+
+
+def test_a_filter_change_runs_only_the_parts_of_the_page_that_show_the_view(server,
+                                                                            new_page):
+    """A toll minimum changes the map, its heading, the count, the pages' links, Reset and
+    "include unknown toll", and the link: only those parts are sent again, not the
+    sidebar's unchanged controls (the browser redraws each element it gets, and the new map
+    showed ~80 ms later with them). A change of what a control offers (an event type
+    narrows the sub-event types) runs the whole page."""
+    page, _guard = new_page((1400, 1100))
+    frames = _recording(page)
+    page.goto(server)
+    _view_drawn(page)
+    page.wait_for_timeout(1000)
+    count = page.locator('[data-testid="stMetricValue"]').first
+    before = count.inner_text()
+    reset = page.get_by_role("button", name="Reset filters")
+    expect(reset).to_be_disabled()
+    sent = _change(page, frames, lambda p: _set_minimum(p, 2))
+    assert "component_instance" in sent and "metric" in sent, sent
+    assert "multiselect" not in sent and "text_input" not in sent, sent  # the filters
+    assert "number_input" not in sent, sent  # not even the one changed
+    # What shows the view did change, everywhere.
+    expect(count).not_to_have_text(before)
+    expect(reset).to_be_enabled()
+    expect(page.get_by_label("Include incidents with an unknown toll")).to_be_enabled()
+    expect(page).to_have_url(re.compile(r"minfat=2"))
+    trends = page.get_by_role("link", name="Trends")
+    assert "minfat=2" in (trends.get_attribute("href") or "")
+    assert "heading" not in sent and "selectbox" not in sent, sent  # the title, Display
+    # An event type narrows the sub-event types offered: the whole page runs.
+    sent = _change(page, frames, _battles)
+    assert "multiselect" in sent and "number_input" in sent, sent
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +195,8 @@ def test_opening_the_map_runs_the_page_once(timed_server, new_page):
         page.goto(f"{url}{path}")
         _view_drawn(page)
         page.wait_for_timeout(2500)  # streamlit-folium reports as soon as the map is made
-        assert len(log.read_text().splitlines()) - before == 1, path
+        runs = [json.loads(line)["page"] for line in log.read_text().splitlines()[before:]]
+        assert runs.count("Map") == 1 and len(runs) == 2, (path, runs)  # and its view part
         page.context.close()
 
 
