@@ -53,7 +53,8 @@ PAGE_CSS = """
   [data-testid="stExpandSidebarButton"]::after {
     content: "Filters"; margin-left: .25rem; font-weight: 600; color: #1f1f1f; }
   @media (max-width: 640px) {
-    [data-testid="stLayoutWrapper"]:has(> .st-key-map_frame) { order: -1; }
+    /* The map, and the view part it is drawn in (frame.in_view): first in each. */
+    [data-testid="stLayoutWrapper"]:has(.st-key-map_frame) { order: -1; }
     .st-key-figures [data-testid="stMetricValue"] { font-size: 1.5rem; }
   }
 </style>

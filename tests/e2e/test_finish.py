@@ -224,3 +224,6 @@ def test_no_page_overflows_and_the_legend_leaves_the_map_clear(curated_server, n
         apart = (scale["x"] + scale["width"] <= credit["x"]
                  or credit["y"] + credit["height"] <= scale["y"])
         assert apart, (scale, credit)
+    if page.locator(MAP_IFRAME).count() and size == PHONE:  # the map first on a phone
+        title = page.get_by_role("heading", level=1).first.bounding_box()
+        assert page.locator(MAP_IFRAME).bounding_box()["y"] < title["y"]
