@@ -144,9 +144,8 @@ def notices(view: View) -> None:
 def in_view(draw: Callable[[View], None], user: auth.User) -> None:
     """A part of the page that shows the view (``draw(view)``). Every such part runs again,
     alone, on a change of the view that leaves the rest of the page as it was (see
-    state.changed); each computes the view afresh (from caches). The URL follows."""
+    state.changed); each computes the view afresh (from caches)."""
     draw(current_view(user))
-    state.write_url()
 
 
 def synthetic_banner(view: View) -> None:
@@ -264,6 +263,9 @@ def _view_body(body: Callable[[View], None], view: View) -> None:
     start = time.perf_counter()
     body(view)
     presentation_footer(view)
+    # The URL follows the view, written after the map is sent (see state.write_url), in a
+    # run of the parts alone and in one of the whole page (whose own write is then none).
+    state.write_url()
     record("view", time.perf_counter() - start)
 
 

@@ -106,6 +106,7 @@ def reset_filters() -> None:
     st.session_state[NOTICES] = []
     st.session_state[DATE_ERRORS] = {}
     commit(Filters(), d)
+    st.rerun()  # the whole page: every filter's control shows its default (Reset is a part)
 
 
 def set_present(value: str) -> None:

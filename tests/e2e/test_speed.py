@@ -86,17 +86,30 @@ def test_a_filter_change_swaps_the_view_and_keeps_the_map(server, new_page):
     assert guard.dialogs == []
 
 
-def _sent_elements(frames: list) -> list[str]:
-    """The elements in websocket messages from the server, in the order sent."""
+def _sent(frames: list) -> list[tuple[str, str | None]]:
+    """The websocket messages from the server, in order: each one's type, and for a new
+    element its kind."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-    kinds = []
+    sent = []
     for payload in frames:
         msg = ForwardMsg()
         msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
-        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            kinds.append(msg.delta.new_element.WhichOneof("type"))
-    return kinds
+        kind = msg.WhichOneof("type")
+        element = (msg.delta.new_element.WhichOneof("type") if kind == "delta"
+                   and msg.delta.WhichOneof("type") == "new_element" else None)
+        sent.append((kind, element))
+    return sent
+
+
+def _sent_elements(frames: list) -> list[str]:
+    """The elements in websocket messages from the server, in the order sent."""
+    return [element for _, element in _sent(frames) if element]
+
+
+def _sent_kinds(frames: list) -> list[str]:
+    """Each websocket message from the server: its element's kind, else its type."""
+    return [element or kind for kind, element in _sent(frames)]
 
 
 def _change(page, frames: list, act) -> list[str]:
@@ -171,9 +184,18 @@ def test_a_filter_change_runs_only_the_parts_of_the_page_that_show_the_view(serv
     trends = page.get_by_role("link", name="Trends")
     assert "minfat=2" in (trends.get_attribute("href") or "")
     assert "heading" not in sent and "selectbox" not in sent, sent  # the title, Display
+    # The URL is written once, after the map is sent (each write redraws the page).
+    kinds = _sent_kinds(frames)
+    assert kinds.count("page_info_changed") == 1, kinds
+    assert kinds.index("component_instance") < kinds.index("page_info_changed"), kinds
     # An event type narrows the sub-event types offered: the whole page runs.
     sent = _change(page, frames, _battles)
     assert "multiselect" in sent and "number_input" in sent, sent
+    # Reset (a view part itself) runs the whole page: every control back to its default.
+    _change(page, frames, lambda p: reset.click())
+    expect(count).to_have_text(before)
+    expect(page.get_by_role("spinbutton", name="Minimum fatalities")).to_have_value("0")
+    expect(reset).to_be_disabled()
 
 
 @pytest.fixture(scope="module")
