@@ -207,24 +207,13 @@ def page(title: str, heading_text: str | None = None, *, analysts_only: bool = F
     with_caption : bool
         Show the count and filters under the heading.
     """
-    start = time.perf_counter()
-    view = None
-    try:
-        view = _setup(title)
+    with _running(title) as view:
         notices(view)
         if analysts_only:
             access.require_analyst(view.user)  # also when opened by its address
         heading(view, heading_text or title, with_caption)
         yield view
         presentation_footer(view)
-    finally:
-        if view is not None:
-            # The sidebar's controls come after the page's body, also when it stops:
-            # on a filter change the browser draws the new map before it goes through
-            # the sidebar's twenty-odd unchanged widgets.
-            side_bar(view)
-        state.write_url()  # last: see there
-        record(title, time.perf_counter() - start)
 
 
 def view_page(title: str, heading_text: str, body: Callable[[View], None],
@@ -238,10 +227,7 @@ def view_page(title: str, heading_text: str, body: Callable[[View], None],
     The heading and ``controls`` are shown above the body but sent after it, into a
     container made first: the browser, which handles the elements it gets one after the
     other, draws the body (the map) sooner."""
-    start = time.perf_counter()
-    view = None
-    try:
-        view = _setup(title)
+    with _running(title) as view:
         st.session_state[state.PARTS_ONLY] = True
         part = partial(in_view, user=view.user)
         part(notices)
@@ -252,10 +238,24 @@ def view_page(title: str, heading_text: str, body: Callable[[View], None],
             part(caption)
             if controls is not None and not view.presenting:
                 controls(view)
+
+
+@contextmanager
+def _running(title: str) -> Iterator[View]:
+    """A page's run around its body: set-up and sign-in first; the sidebar, the URL and
+    the run's server time last, also when the page stops."""
+    start = time.perf_counter()
+    view = None
+    try:
+        view = _setup(title)
+        yield view
     finally:
         if view is not None:
+            # The sidebar's controls come after the page's body, also when it stops:
+            # on a filter change the browser draws the new map before it goes through
+            # the sidebar's twenty-odd unchanged widgets.
             side_bar(view)
-        state.write_url()
+        state.write_url()  # last: see there
         record(title, time.perf_counter() - start)
 
 
@@ -274,14 +274,14 @@ def side_bar(view: View) -> None:
     The parts that show the view (count, links, share link) are view parts (in_view)."""
     if view.presenting:
         return
+    part = partial(in_view, user=view.user)
     with st.sidebar:
         st.markdown("**Borderwatch**")
-        in_view(sidebar.summary, view.user)
-        sidebar.controls(view.filters, view.display, view.vocabulary,
-                         partial(in_view, user=view.user))
+        part(sidebar.summary)
+        sidebar.controls(view.filters, view.display, view.vocabulary, part)
         # Its link shows the view only when it is open: closed, not a view part.
         if st.session_state.get(sidebar.SHARE_OPEN):
-            in_view(sidebar.share, view.user)
+            part(sidebar.share)
         else:
             sidebar.share(view)
         access.identity(view.user)
