@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -66,6 +67,17 @@ def test_the_border_runs_along_the_panj_at_darvoz():
     border: the OpenStreetMap-derived line passes within a few hundred metres."""
     near = boundaries.locate(pd.Series([38.45373]), pd.Series([70.78902]))
     assert near["border_km"].iloc[0] < 0.5
+
+
+def test_border_distances_split_across_threads_match_one_thread(monkeypatch):
+    rng = np.random.default_rng(3)
+    lat = pd.Series(rng.uniform(25, 45, 500))
+    lon = pd.Series(rng.uniform(50, 80, 500))
+    one = boundaries.locate(lat, lon)
+    monkeypatch.setattr(boundaries, "THREADED_NEAREST", 100)  # 5 chunks, capped by cores
+    split = boundaries.locate(lat, lon)
+    pd.testing.assert_frame_equal(split, one)
+    assert one["border_km"].notna().all() and one["border_km"].nunique() > 400
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -312,7 +312,30 @@ def _border_segments() -> tuple[shapely.STRtree, Any]:
               for part in shapely.get_parts(geom)]
     segments = shapely.linestrings(np.concatenate(
         [np.stack([c[:-1], c[1:]], axis=1) for c in coords]))
-    return shapely.STRtree(segments, node_capacity=4), segments  # 4: fastest nearest
+    tree = shapely.STRtree(segments, node_capacity=4)  # 4: fastest nearest
+    # GEOS builds the tree on its first query; build it here, before threads share it.
+    tree.query_nearest(shapely.points(0.0, 0.0))
+    return tree, segments
+
+
+# Below this many points, one thread; above, the nearest-border queries (most of an
+# import's geography time) are split across the machine's cores: shapely releases the GIL.
+THREADED_NEAREST = 20_000
+
+
+def _border_distance_m(metric: Any) -> np.ndarray:
+    """Distance in metres from each point (metric CRS) to the nearest Afghan border."""
+    tree, _segments = _border_segments()
+
+    def nearest(chunk: Any) -> np.ndarray:
+        return tree.query_nearest(chunk, return_distance=True, all_matches=False)[1]
+
+    workers = min(os.cpu_count() or 1, 4, -(-len(metric) // THREADED_NEAREST))
+    if workers <= 1:
+        return nearest(metric)
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(workers) as pool:
+        return np.concatenate(list(pool.map(nearest, np.array_split(metric, workers))))
 
 
 def locate(lat: pd.Series, lon: pd.Series) -> pd.DataFrame:
@@ -324,9 +347,7 @@ def locate(lat: pd.Series, lon: pd.Series) -> pd.DataFrame:
     provinces = load_provinces()[["name", "country", "geometry"]]
     joined = gpd.sjoin(points, provinces, how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]
-    tree, _segments = _border_segments()
-    metric = points.to_crs(METRIC_CRS).geometry.values
-    _idx, dist = tree.query_nearest(metric, return_distance=True, all_matches=False)
+    dist = _border_distance_m(points.to_crs(METRIC_CRS).geometry.values)
     return pd.DataFrame({
         "geo_country": joined["country"].astype("string"),
         "geo_admin1": joined["name"].astype("string"),
