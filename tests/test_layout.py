@@ -145,3 +145,13 @@ def test_a_map_page_loads_no_geometry_library_once_its_base_layers_are_kept(samp
            "assert not at.exception, at.exception\n"
            "heavy = {'geopandas', 'shapely', 'pyproj', 'pyogrio', 'rapidfuzz'} & set(sys.modules)\n"
            "assert not heavy, heavy")
+
+
+def test_the_command_starts_the_server_without_importing_pandas():
+    """`borderwatch run` starts Streamlit before anything imports pandas: the server is
+    up sooner, and pandas loads in the warm-up thread while the browser loads the page."""
+    python("import sys\n"
+           "import borderwatch.cli\n"
+           "borderwatch.cli.parser()\n"
+           "heavy = {'pandas', 'numpy', 'pyarrow', 'sqlalchemy'} & set(sys.modules)\n"
+           "assert not heavy, heavy")

@@ -7,10 +7,12 @@ import dataclasses
 import datetime as dt
 import json
 import os
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from borderwatch.cli.common import engine as _engine
+
+if TYPE_CHECKING:  # pandas only when a command runs: `borderwatch run` starts sooner
+    import pandas as pd
 
 
 def _incidents() -> pd.DataFrame:
