@@ -165,3 +165,19 @@ def test_fatalities_bars_are_zero_only_when_known_to_be(sample):
     only_unknown = sample[sample.event_date == "2024-01-03"]
     fig = charts.fatalities_figure(only_unknown)
     assert pd.isna(fig.data[0].y[0]) and list(fig.data[1].y) == [1]
+
+
+def test_per_frame_results_are_made_once_per_frame_and_go_with_it(sample):
+    import gc
+
+    calls = []
+    totals = aggregate.PerFrame(lambda df: calls.append(len(df)) or aggregate.province_totals(df))
+    first = totals(sample)
+    assert totals(sample) is first and calls == [len(sample)]
+    other = sample.head(5)
+    assert totals(other)["incidents"].sum() == 5 and calls == [len(sample), 5]
+    assert len(totals) == 2
+    del other
+    gc.collect()
+    assert len(totals) == 1
+    pd.testing.assert_frame_equal(first, aggregate.province_totals(sample))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
 import pandas as pd
 
 from borderwatch.data.schema import EVENT_COLOURS
@@ -115,6 +120,40 @@ def top_provinces(df: pd.DataFrame, n: int = 10) -> pd.Series:
     counts.index = [f"{'(unknown)' if pd.isna(a) else a}, {'?' if pd.isna(c) else c}"
                     for a, c in counts.index]
     return counts.sort_values(ascending=False, kind="stable").head(n).rename("count")
+
+
+T = TypeVar("T")
+
+
+class PerFrame(Generic[T]):
+    """``fn(df)``, computed once per frame object and kept while the frame lives.
+
+    For the dashboard's frames, which are shared and never modified (a store's incidents,
+    its kept filtered views): every new session's first map, and every display change,
+    asks for the same totals of the same million rows. Safe only for frames nobody
+    modifies after the first call; a frame's entry goes when the frame does.
+    """
+
+    def __init__(self, fn: Callable[[pd.DataFrame], T]) -> None:
+        self._fn = fn
+        self._kept: dict[int, T] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, df: pd.DataFrame) -> T:
+        """``fn(df)``: kept from an earlier call with this very frame, else made."""
+        key = id(df)
+        with self._lock:
+            if key in self._kept:
+                return self._kept[key]
+        out = self._fn(df)
+        with self._lock:
+            if key not in self._kept:  # (id() is unique while df lives: then it is let go)
+                self._kept[key] = out
+                weakref.finalize(df, self._kept.pop, key, None)
+        return out
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 def province_totals(df: pd.DataFrame) -> pd.DataFrame:
