@@ -155,3 +155,18 @@ def test_the_command_starts_the_server_without_importing_pandas():
            "borderwatch.cli.parser()\n"
            "heavy = {'pandas', 'numpy', 'pyarrow', 'sqlalchemy'} & set(sys.modules)\n"
            "assert not heavy, heavy")
+
+
+def test_the_warm_up_makes_the_first_maps_totals():
+    """What `borderwatch run` does while the server starts leaves the default view's
+    province totals made: the first page view of a new server finds them."""
+    python("import borderwatch.cli as cli\n"
+           "cli._warm()\n"
+           "from borderwatch.analysis import filters\n"
+           "from borderwatch.present.maps import build\n"
+           "from borderwatch.ui import data\n"
+           "loaded = data.load()\n"
+           "assert data.filtered(loaded, 'events', filters.Filters()) is loaded.counted\n"
+           "assert len(build.view_totals) == 1, len(build.view_totals)\n"
+           "build.view_totals(loaded.counted)\n"
+           "assert len(build.view_totals) == 1")

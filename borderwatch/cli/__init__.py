@@ -37,7 +37,11 @@ def _warm() -> None:
         from borderwatch.ui import data
 
         data.configure()  # Arrow's allocator, as every page sets it
-        data.load()
+        loaded = data.load()
+        # The first map's province totals: the default view is every event counted once.
+        from borderwatch.present.maps import build
+
+        build.view_totals(loaded.counted)
     except Exception as exc:  # noqa: BLE001 - the page will say what is wrong, as ever
         logging.getLogger(__name__).info("incidents not loaded ahead: %s", exc)
 

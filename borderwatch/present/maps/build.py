@@ -35,7 +35,7 @@ from borderwatch.present.maps.style import CENTER, HEAT_PANE, LAND, ZOOM
 # Each view's province totals, once per frame: a new session's first map of a million
 # incidents summed them again (70 ms of its 150 ms page run), as did each display change.
 # The totals are read, never modified (_provinces merges them into a new frame).
-_totals = PerFrame(province_totals)
+view_totals = PerFrame(province_totals)
 
 # A clustered incident: its circle with the short tooltip (templates/map.js).
 _CLUSTER_CALLBACK = ("function (row) { return bwMarker(row, 5).bindTooltip(bwTip(row, 5), "
@@ -206,7 +206,7 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
     if drawn == "hotspots":
         result = hotspots or hs.analyse(df, hs.Settings(period=period))
         cells = result.settings.unit == "cells"
-        call, _edges = _provinces(_totals(df), None,
+        call, _edges = _provinces(view_totals(df), None,
                                   None if cells else hotspot_layer.province_styles(result))
         call.add_to(view)
         if cells:
@@ -216,7 +216,7 @@ def build_map(df: pd.DataFrame, mode: str = "auto", basemap: str = "none",
     else:
         metric = {"choropleth-incidents": "incidents",
                   "choropleth-fatalities": "fatalities"}.get(drawn)
-        call, edges = _provinces(_totals(df), metric)
+        call, edges = _provinces(view_totals(df), metric)
         call.add_to(view)
         drawn, rows = _lighter_if_too_big(df, drawn)
         size = _add_incidents(view, df, drawn, rows, period, selected)
