@@ -10,6 +10,7 @@ import re
 
 import pandas as pd
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from borderwatch.data.schema import COLUMN_NAMES
@@ -239,6 +240,29 @@ def many_server(tmp_path_factory):
     yield from serve(seed, folder / "many.sqlite")
 
 
+def _hover(page, frame, at: tuple[float, float], tip, tries: int = 10
+           ) -> tuple[float, float]:
+    """Point at the latitude and longitude ``at`` until ``tip`` shows; returns where, in
+    the page. Where that is is asked again at each try, the map's place in the page too:
+    closing a popup scrolls the page to its close button if need be, and a popup opened
+    near the map's edge pans the map to show itself (a person aims at where the point is
+    now, and their pointer moves on)."""
+    for attempt in range(tries):
+        box = page.locator(MAP).bounding_box()
+        x, y = frame.evaluate(f"(() => {{ var p = window.map.latLngToContainerPoint("
+                              f"[{at[0]}, {at[1]}]); return [p.x, p.y]; }})()")
+        assert 0 < x < box["width"] and 0 < y < box["height"], (at, x, y)
+        x, y = box["x"] + x, box["y"] + y
+        page.mouse.move(x + attempt % 2, y)
+        try:
+            tip.wait_for(timeout=1_500)
+            return x, y
+        except PlaywrightTimeoutError:
+            continue
+    tip.wait_for(timeout=1)  # fails, saying what it waited for
+    return x, y
+
+
 def test_the_canvas_layer_opens_every_hostile_record_as_text(many_server, new_page):
     page, guard = new_page((1400, 1100))
     page.goto(f"{many_server}/?mode=points")
@@ -251,19 +275,13 @@ def test_the_canvas_layer_opens_every_hostile_record_as_text(many_server, new_pa
     frame = _frame(page)
     assert frame.locator(".bw-incident").count() == 0  # no markers: one canvas
     assert frame.evaluate(REPORTING) == 1  # only the canvas reports its clicks
-    box = page.locator(MAP).bounding_box()
     seen: list[str] = []
     for i in range(len(PAYLOADS)):
-        x, y = frame.evaluate(
-            f"(() => {{ var p = window.map.latLngToContainerPoint([{32.0 + 0.8 * i}, "
-            f"{62.5 + 0.9 * i}]); return [p.x, p.y]; }})()")
-        assert 0 < x < box["width"] and 0 < y < box["height"], (i, x, y)
-        page.mouse.move(box["x"] + x, box["y"] + y)
         tip = frame.locator(".leaflet-tooltip", has_text="Click for the record")
-        tip.wait_for(timeout=10_000)
+        x, y = _hover(page, frame, (32.0 + 0.8 * i, 62.5 + 0.9 * i), tip)
         assert "Fatalities" in tip.inner_text()
         expect(frame.locator(".leaflet-tooltip")).to_have_count(1)  # the province's closes
-        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.mouse.click(x, y)
         # The dashboard answers the click with the record, in a popup of the new view.
         record = frame.locator(".leaflet-popup-content", has_text=f"H{i}-")
         record.wait_for(timeout=30_000)
