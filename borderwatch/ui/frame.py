@@ -49,6 +49,10 @@ PAGE_CSS = """
   .st-key-figures [data-testid="stMetricDelta"] > div {
     white-space: normal !important; overflow: visible !important; }
   .st-key-figures [data-testid="stMetricValue"] { font-size: 2rem; }
+  /* The map's display controls wrap on a narrow main area (a tablet beside the sidebar)
+     rather than cut the chosen display's name short ("Automa"). */
+  .st-key-map_controls [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+  .st-key-map_controls [data-testid="stColumn"] { min-width: 12rem; }
   /* On a phone: the sidebar's opener is labelled, and the map comes first. */
   [data-testid="stExpandSidebarButton"]::after {
     content: "Filters"; margin-left: .25rem; font-weight: 600; color: #1f1f1f; }

@@ -70,14 +70,18 @@ def map_controls(view: frame.View) -> None:
     """The map's display choices and place search (not a view part: a change of one that
     changes these controls runs the whole page, see vm.sidebar_shape)."""
     d = view.display
-    c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
-    display_select("mode", "Display", d, c1)
-    display_select("basemap", "Basemap", d, c2)
-    place_search(d, c4)
+    playback = d.mode == "playback"
+    # In a keyed container: on a narrow main area (a tablet's, beside the sidebar) the
+    # columns wrap rather than cut the chosen display's name short (frame.PAGE_CSS). The
+    # playback's step has a column only when shown: an empty one would hold a place.
+    cols = st.container(key="map_controls").columns([2, 2, 2, 3] if playback else [2, 2, 3])
+    display_select("mode", "Display", d, cols[0])
+    display_select("basemap", "Basemap", d, cols[1])
+    place_search(d, cols[-1])
     if d.mode == "hotspots":
         hotspot_ui.controls(d)
-    if d.mode == "playback":
-        display_select("period", "Step", d, c3)
+    if playback:
+        display_select("period", "Step", d, cols[2])
 
 
 def _selection(view: frame.View) -> tuple[float, float] | None:

@@ -227,3 +227,14 @@ def test_no_page_overflows_and_the_legend_leaves_the_map_clear(curated_server, n
     if page.locator(MAP_IFRAME).count() and size == PHONE:  # the map first on a phone
         title = page.get_by_role("heading", level=1).first.bounding_box()
         assert page.locator(MAP_IFRAME).bounding_box()["y"] < title["y"]
+
+
+def test_the_maps_display_choices_show_whole_names_on_a_tablet_held_upright(
+        curated_server, new_page):
+    """Beside the open sidebar, an upright tablet's main area is narrow: the map's
+    controls wrap to a second row rather than cut the chosen names short ("Automa")."""
+    page = _open(new_page, curated_server[0] + "/", (820, 1180))
+    shown = """() => [...document.querySelectorAll(
+        'input[aria-label="Display"], input[aria-label="Basemap"]')]
+        .map(e => [e.value, e.scrollWidth <= e.clientWidth + 1])"""
+    assert page.evaluate(shown) == [["Automatic", True], ["Boundaries only (offline)", True]]
