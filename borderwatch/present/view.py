@@ -26,8 +26,11 @@ BASEMAPS: dict[str, str] = {
 PERIODS: dict[str, str] = {"week": "Week", "month": "Month"}
 PLACE_ZOOM = 9  # the map's zoom on a place chosen in the search box
 PRESENT: dict[str, str] = {"0": "Off", "1": "On"}
-RECORDS: dict[str, str] = {"linked": "Each event once (linked reports merged)",
-                           "all": "Every record (each source's report)"}
+# Short enough for the sidebar's box; the picker's help says what linking is.
+RECORDS: dict[str, str] = {"linked": "Each event once", "all": "Every report"}
+RECORDS_HELP = ("Several sources can report one event. Each event once: their linked "
+                "reports are merged into one incident. Every report: each source's report "
+                "counts on its own.")
 
 
 @dataclass(frozen=True)

@@ -141,10 +141,11 @@ def reset(view: View) -> None:
               width="stretch")
 
 
-def display_select(name: str, label: str, d: vm.Display, container: Any = st) -> None:
+def display_select(name: str, label: str, d: vm.Display, container: Any = st,
+                   tip: str | None = None) -> None:
     """A picker of one display choice (mode, basemap, period), bound to the view."""
     choices = vm.CHOICES[name]
-    container.selectbox(label, list(choices), format_func=choices.__getitem__,
+    container.selectbox(label, list(choices), format_func=choices.__getitem__, help=tip,
                         **state.bind(name, getattr(d, name)))
 
 
@@ -158,7 +159,7 @@ def summary(view: View) -> None:
 def controls(f: Filters, d: vm.Display, vocab: Vocabulary, part: Part) -> None:
     """Every filter, and which records are counted."""
     filter_widgets(f, vocab, part)
-    display_select("records", "Linked reports", d)
+    display_select("records", "Linked reports", d, tip=vm.RECORDS_HELP)
 
 
 def share(view: View) -> None:

@@ -232,9 +232,12 @@ def test_no_page_overflows_and_the_legend_leaves_the_map_clear(curated_server, n
 def test_the_maps_display_choices_show_whole_names_on_a_tablet_held_upright(
         curated_server, new_page):
     """Beside the open sidebar, an upright tablet's main area is narrow: the map's
-    controls wrap to a second row rather than cut the chosen names short ("Automa")."""
+    controls wrap to a second row rather than cut the chosen names short ("Automa"); the
+    sidebar's choice of records fits its box too."""
     page = _open(new_page, curated_server[0] + "/", (820, 1180))
-    shown = """() => [...document.querySelectorAll(
-        'input[aria-label="Display"], input[aria-label="Basemap"]')]
-        .map(e => [e.value, e.scrollWidth <= e.clientWidth + 1])"""
-    assert page.evaluate(shown) == [["Automatic", True], ["Boundaries only (offline)", True]]
+    shown = """() => Object.fromEntries([...document.querySelectorAll('input[role="combobox"]')]
+        .filter(e => ['Display', 'Basemap', 'Linked reports'].includes(e.ariaLabel))
+        .map(e => [e.ariaLabel, [e.value, e.scrollWidth <= e.clientWidth + 1]]))"""
+    assert page.evaluate(shown) == {"Display": ["Automatic", True],
+                                    "Basemap": ["Boundaries only (offline)", True],
+                                    "Linked reports": ["Each event once", True]}
